@@ -1,0 +1,1 @@
+"""Where crmdesk keeps its files, and the user's settings."""

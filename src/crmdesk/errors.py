@@ -1,0 +1,81 @@
+"""Errors the user can understand, each with a distinct exit code.
+
+Anything raised that is not a :class:`CrmdeskError` is a bug: the CLI and GUI
+log it with a traceback to the log file and show a short apology instead.
+"""
+
+from __future__ import annotations
+
+
+class CrmdeskError(Exception):
+    """A known problem that is explained to the user in one sentence."""
+
+    exit_code = 1
+
+
+class ValidationError(CrmdeskError):
+    """Input that breaks a rule (bad e-mail, unknown stage, negative amount...)."""
+
+    exit_code = 10
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(CrmdeskError):
+    """A record the user referred to does not exist (or is in the trash)."""
+
+    exit_code = 11
+
+
+class Ambiguous(CrmdeskError):
+    """A reference matched several records; the candidates are listed."""
+
+    exit_code = 12
+
+    def __init__(self, message: str, candidates: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class DatabaseMissing(CrmdeskError):
+    """The database file does not exist."""
+
+    exit_code = 3
+
+
+class WrongPassphrase(CrmdeskError):
+    """The passphrase does not unlock the database."""
+
+    exit_code = 4
+
+
+class NotADatabase(CrmdeskError):
+    """The file is not a crmdesk database (or is damaged)."""
+
+    exit_code = 5
+
+
+class DatabaseTooNew(CrmdeskError):
+    """The database was written by a newer crmdesk than this one."""
+
+    exit_code = 6
+
+
+class DatabaseBusy(CrmdeskError):
+    """Another program held the database for longer than the busy timeout."""
+
+    exit_code = 7
+
+
+class DatabaseExists(CrmdeskError):
+    """``init`` was asked to create a database where one already is."""
+
+    exit_code = 8
+
+
+class InsecureCipher(CrmdeskError):
+    """The database opened, but with cipher settings weaker than SQLCipher 4's."""
+
+    exit_code = 9

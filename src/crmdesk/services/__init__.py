@@ -1,0 +1,1 @@
+"""Use cases: the single write path, and the read models the CLI and GUI show."""

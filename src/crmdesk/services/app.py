@@ -1,0 +1,94 @@
+"""The services of one open database, in one object for the CLI and the GUI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crmdesk.domain.phones import default_region, validate_region
+from crmdesk.services import audit, users
+from crmdesk.services.activities import ActivityService
+from crmdesk.services.contact_queries import ContactQueries
+from crmdesk.services.contacts import ContactService
+from crmdesk.services.context import Context
+from crmdesk.services.deals import DealService
+from crmdesk.services.followups import FollowUpService
+from crmdesk.services.screenpop import ScreenPopService
+from crmdesk.services.search import SearchService
+from crmdesk.store.database import Database
+from crmdesk.store.models import Setting
+
+DEFAULT_CURRENCY = "EUR"
+
+
+class Crm:
+    """An unlocked database and every service over it."""
+
+    def __init__(
+        self, db: Database, *, region: str | None = None, currency: str | None = None
+    ) -> None:
+        self.db = db
+        stored = self.stored_settings()
+        region = validate_region(region or stored.get("region") or default_region())
+        currency = currency or stored.get("currency") or DEFAULT_CURRENCY
+        self.ctx = Context(db, users.default_actor(db), region, currency)
+        self.contacts = ContactService(self.ctx)
+        self.queries = ContactQueries(self.ctx)
+        self.activities = ActivityService(self.ctx)
+        self.followups = FollowUpService(self.ctx)
+        self.deals = DealService(self.ctx)
+        self.search = SearchService(self.ctx)
+        self.screenpop = ScreenPopService(self.ctx, self.queries)
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        passphrase: str,
+        *,
+        region: str | None = None,
+        currency: str | None = None,
+        owner: str | None = None,
+    ) -> Crm:
+        """Create a new encrypted database with its owner user."""
+        db = Database.create(path, passphrase)
+        users.create_owner(db, owner)
+        crm = cls(db, region=region, currency=currency)
+        crm.save_setting("region", crm.ctx.region)
+        crm.save_setting("currency", crm.ctx.currency)
+        return crm
+
+    @classmethod
+    def open(
+        cls, path: Path, passphrase: str, *, region: str | None = None, currency: str | None = None
+    ) -> Crm:
+        """Unlock an existing database."""
+        return cls(Database.open(path, passphrase), region=region, currency=currency)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()
+
+    def stored_settings(self) -> dict[str, str]:
+        """Settings kept inside the database (shared by everyone using it)."""
+        with self.db.reading() as session:
+            return {s.key: s.value for s in session.execute(select(Setting)).scalars()}
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Keep a setting inside the database."""
+        with self.ctx.write() as uow:
+            row = uow.session.get(Setting, key)
+            old = row.value if row else None
+            if old == value:
+                return
+            if row is None:
+                uow.session.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+            uow.record("update", "setting", key, key, {key: [old, value]})
+
+    def verify_audit(self) -> audit.ChainReport:
+        """Check the audit trail's hash chain."""
+        with self.db.reading() as session:
+            return audit.verify(session)

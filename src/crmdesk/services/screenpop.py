@@ -1,0 +1,30 @@
+"""Screen pop: a phone number in any format to the caller's card."""
+
+from __future__ import annotations
+
+from crmdesk.domain import phones
+from crmdesk.services.contact_queries import ContactQueries, find_by_phone
+from crmdesk.services.context import Context
+from crmdesk.services.views import PopResult
+
+
+class ScreenPopService:
+    """Finding who is calling."""
+
+    def __init__(self, ctx: Context, queries: ContactQueries) -> None:
+        self.ctx = ctx
+        self.queries = queries
+
+    def pop(self, number: str) -> PopResult:
+        """The caller's card; several matches give candidates, none gives neither."""
+        number = number.strip()
+        if number.lower().startswith("tel:"):
+            number = number[4:].split(";", 1)[0]
+        e164, _digits = phones.normalize_for_lookup(number, self.ctx.region)
+        with self.ctx.read() as session:
+            ids = find_by_phone(session, number, self.ctx.region)
+        if len(ids) == 1:
+            return PopResult(number, e164, self.queries.card(ids[0], recent=10))
+        if not ids:
+            return PopResult(number, e164, None)
+        return PopResult(number, e164, None, tuple(self.queries.summaries(ids)))

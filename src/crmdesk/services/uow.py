@@ -1,0 +1,54 @@
+"""Unit of work: one write transaction, with the audit entry recorded in it.
+
+Every change the services make passes through :meth:`UnitOfWork.record`, the
+single hook where the audit trail (and later the sync outbox) is written in
+the same transaction as the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crmdesk.services import audit
+from crmdesk.store import fts
+from crmdesk.store.database import Database
+
+
+@dataclass
+class UnitOfWork:
+    """A write session, who is acting, and what has changed so far."""
+
+    session: Session
+    actor_id: str | None
+    touched_contacts: set[str] = field(default_factory=set)
+
+    def record(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str | None,
+        summary: str = "",
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        """Append the audit entry for one change."""
+        audit.append(self.session, self.actor_id, action, entity, entity_id, summary, changes)
+
+    def touch_contact(self, contact_id: str) -> None:
+        """Mark a contact whose search document must be rebuilt at commit."""
+        self.touched_contacts.add(contact_id)
+
+
+@contextmanager
+def unit_of_work(db: Database, actor_id: str | None) -> Iterator[UnitOfWork]:
+    """Run a block as one transaction; the search index follows in it."""
+    with db.writing() as session:
+        uow = UnitOfWork(session, actor_id)
+        yield uow
+        session.flush()
+        if uow.touched_contacts:
+            fts.reindex_contacts(session, uow.touched_contacts)

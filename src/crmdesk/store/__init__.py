@@ -1,0 +1,1 @@
+"""Encrypted storage: SQLAlchemy models on SQLCipher, migrations, full-text index."""

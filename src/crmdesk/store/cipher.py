@@ -1,0 +1,104 @@
+"""Opening one SQLCipher connection: key, checks, and the pragmas we rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+
+from crmdesk.errors import InsecureCipher, NotADatabase, WrongPassphrase
+
+BUSY_TIMEOUT_MS = 15_000
+PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
+PAGE_SIZE = 4096
+
+# The SQLCipher 4 defaults; a database opened with anything weaker is refused.
+MIN_KDF_ITER = 256_000
+STRONG_HMAC = {"HMAC_SHA512"}
+STRONG_KDF = {"PBKDF2_HMAC_SHA512"}
+
+
+def quote_key(passphrase: str) -> str:
+    """The passphrase as an SQL string literal for ``PRAGMA key``."""
+    return "'" + passphrase.replace("'", "''") + "'"
+
+
+def check_file_looks_encrypted(path: Path) -> None:
+    """Refuse files that cannot be a SQLCipher database before keying them.
+
+    An encrypted file is a whole number of pages with a random salt at the
+    start; a plain SQLite file starts with a readable header.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise NotADatabase(f"{path} is empty, not a crmdesk database.")
+    with path.open("rb") as fh:
+        head = fh.read(len(PLAIN_SQLITE_HEADER))
+    if head == PLAIN_SQLITE_HEADER:
+        raise NotADatabase(f"{path} is an unencrypted SQLite file, not a crmdesk database.")
+    if size % 512 != 0:
+        raise NotADatabase(f"{path} is not a crmdesk database (or it is damaged).")
+
+
+def _pragma(conn: Any, name: str) -> str:
+    row = conn.execute(f"PRAGMA {name}").fetchone()
+    return "" if row is None else str(row[0])
+
+
+def connect(path: Path, passphrase: str, *, create: bool = False) -> Any:
+    """Open and key one connection, verify it, and set the working pragmas.
+
+    Raises :class:`WrongPassphrase`, :class:`NotADatabase` or
+    :class:`InsecureCipher`; the file is not written to unless it unlocks.
+    """
+    if not create:
+        check_file_looks_encrypted(path)
+    conn = sqlcipher.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=False,
+        isolation_level=None,
+    )
+    try:
+        # SQLCipher would print decryption failures on stderr; we report them.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher.DatabaseError as exc:
+            raise WrongPassphrase(
+                f"The passphrase does not unlock {path.name} (or the file is damaged)."
+            ) from exc
+        _verify_cipher(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        if _pragma(conn, "temp_store") != "2":
+            raise InsecureCipher("Temporary storage could not be kept in memory.")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if _pragma(conn, "journal_mode").lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _verify_cipher(conn: Any) -> None:
+    kdf_iter = int(_pragma(conn, "kdf_iter") or 0)
+    hmac = _pragma(conn, "cipher_hmac_algorithm")
+    kdf = _pragma(conn, "cipher_kdf_algorithm")
+    page = int(_pragma(conn, "cipher_page_size") or 0)
+    if kdf_iter < MIN_KDF_ITER or hmac not in STRONG_HMAC or kdf not in STRONG_KDF:
+        raise InsecureCipher(
+            f"The database cipher settings are weaker than SQLCipher 4's "
+            f"(kdf_iter={kdf_iter}, hmac={hmac}, kdf={kdf}); refusing to use it."
+        )
+    if page < PAGE_SIZE:
+        raise InsecureCipher(f"Unexpected cipher page size {page}.")
+
+
+def rekey(conn: Any, new_passphrase: str) -> None:
+    """Change the passphrase of an open database (re-encrypts every page)."""
+    conn.execute(f"PRAGMA rekey = {quote_key(new_passphrase)}")

@@ -1,0 +1,115 @@
+"""The contact full-text index (FTS5), kept in step by the service layer.
+
+One document per live contact, keyed by ``contacts.num``: name, company,
+e-mails, phone digits (as typed, E.164 and national), notes and the text of
+recent activities. Contacts in the trash are not in the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import phonenumbers
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+ACTIVITY_TEXT_LIMIT = 20_000
+RECENT_ACTIVITIES = 200
+TOKEN = re.compile(r"\w+", re.UNICODE)
+PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
+# bm25 weights per column: name, company, emails, phones, notes, activity
+WEIGHTS = "10.0, 5.0, 3.0, 3.0, 1.0, 1.0"
+
+
+def phone_tokens(raw: str, e164: str | None, national: str | None) -> set[str]:
+    """The digit strings a phone is findable by."""
+    out = {re.sub(r"\D", "", raw)}
+    if e164:
+        out.add(e164.lstrip("+"))
+    if national:
+        out.add(re.sub(r"\D", "", national))
+    return {t for t in out if t}
+
+
+def reindex_contacts(session: Session, contact_ids: Iterable[str]) -> None:
+    """Rebuild the index documents of the given contacts from the tables."""
+    for contact_id in set(contact_ids):
+        _reindex_one(session, contact_id)
+
+
+def _reindex_one(session: Session, contact_id: str) -> None:
+    row = session.execute(
+        text(
+            "SELECT c.num, c.display_name, c.deleted_at, coalesce(co.display_name, ''), c.notes,"
+            " c.title FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
+            " WHERE c.id = :id"
+        ),
+        {"id": contact_id},
+    ).one_or_none()
+    if row is None:
+        return
+    num, name, deleted_at, company, notes, title = row
+    session.execute(text("DELETE FROM contact_fts WHERE rowid = :num"), {"num": num})
+    if deleted_at is not None:
+        return
+    emails = session.execute(
+        text("SELECT address FROM contact_emails WHERE contact_id = :id"), {"id": contact_id}
+    ).scalars()
+    phones = session.execute(
+        text("SELECT raw, e164 FROM contact_phones WHERE contact_id = :id"), {"id": contact_id}
+    ).all()
+    phone_text: set[str] = set()
+    for raw, e164 in phones:
+        phone_text |= phone_tokens(raw, e164, _national_format(e164))
+    activity = session.execute(
+        text(
+            "SELECT text FROM activities WHERE contact_id = :id AND deleted_at IS NULL"
+            " AND text != '' ORDER BY occurred_at DESC LIMIT :n"
+        ),
+        {"id": contact_id, "n": RECENT_ACTIVITIES},
+    ).scalars()
+    activity_text = "\n".join(activity)[:ACTIVITY_TEXT_LIMIT]
+    session.execute(
+        text(
+            "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
+            " VALUES (:num, :name, :company, :emails, :phones, :notes, :activity)"
+        ),
+        {
+            "num": num,
+            "name": name,
+            "company": " ".join(p for p in (company, title) if p),
+            "emails": " ".join(emails),
+            "phones": " ".join(sorted(phone_text)),
+            "notes": notes,
+            "activity": activity_text,
+        },
+    )
+
+
+def _national_format(e164: str | None) -> str | None:
+    """The number as dialled inside its own country (``040 1234567``)."""
+    if not e164:
+        return None
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def match_expression(query: str) -> str | None:
+    """Turn what the user typed into an FTS5 prefix query, or None if empty.
+
+    Every word must match as a prefix; a query that looks like a phone number
+    is matched as one run of digits against the phone column.
+    """
+    query = query.strip()
+    if PHONE_CHARS.match(query):
+        digits = re.sub(r"\D", "", query)
+        if len(digits) >= 3:
+            return f'phones : "{digits}"*'
+    tokens = TOKEN.findall(query)
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)
