@@ -1,0 +1,268 @@
+"""The ``crmdesk`` command line: every command and option."""
+
+from __future__ import annotations
+
+import argparse
+
+from crmdesk import __version__
+
+REF_HELP = "an id, e-mail, phone number (any format) or exact name"
+
+
+def _contact_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
+    p.add_argument("--first", dest="first_name", help="first name")
+    p.add_argument("--last", dest="last_name", help="last name")
+    p.add_argument("--company", help="company name or id (created if new)")
+    p.add_argument("--title", help="job title")
+    _common_options(p, editing=editing)
+    if editing:
+        p.add_argument("--no-company", action="store_true", help="remove from its company")
+
+
+def _common_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
+    verb = "add a" if editing else "a"
+    p.add_argument(
+        "--phone",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help=f"{verb} phone number; LABEL=NUMBER gives it a label (repeatable)",
+    )
+    p.add_argument(
+        "--email",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help=f"{verb}n e-mail; LABEL=ADDRESS gives it a label (repeatable)",
+    )
+    p.add_argument("--tag", action="append", default=[], help=f"{verb} tag (repeatable)")
+    p.add_argument(
+        "--address",
+        action="append",
+        default=[],
+        metavar="STREET;POSTCODE;CITY;COUNTRY",
+        help=f"{verb}n address, parts separated by ';' (repeatable)",
+    )
+    p.add_argument(
+        "--stage",
+        help="lifecycle stage: lead, prospect, customer, repeat_customer, at_risk, lapsed",
+    )
+    p.add_argument("--source", help="how we met them (e.g. 'fair 2026', 'web')")
+    p.add_argument("--website")
+    p.add_argument("--notes")
+    p.add_argument("--consent", choices=["yes", "no"], help="consent to marketing")
+    p.add_argument("--terms-days", type=int, help="payment terms in days")
+    p.add_argument("--credit-limit", help="credit limit (amount)")
+    p.add_argument("--discount", help="discount in percent")
+    p.add_argument("--price-list", help="price list name")
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a custom field (repeatable)",
+    )
+    if editing:
+        p.add_argument("--remove-phone", action="append", default=[], metavar="NUMBER")
+        p.add_argument("--remove-email", action="append", default=[], metavar="ADDRESS")
+        p.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
+        p.add_argument(
+            "--set-phone",
+            action="append",
+            default=None,
+            metavar="NUMBER",
+            help="replace all phone numbers with these",
+        )
+        p.add_argument(
+            "--set-email",
+            action="append",
+            default=None,
+            metavar="ADDRESS",
+            help="replace all e-mails with these",
+        )
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options accepted before or after the command (``crmdesk search x --json``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument(
+        "--db",
+        default=s,
+        help="database file (default: $CRMDESK_DB, else the per-user data folder)",
+    )
+    common.add_argument("--json", action="store_true", default=s, help="machine-readable output")
+    common.add_argument(
+        "--region",
+        default=s,
+        help="default phone region, e.g. FI (else "
+        "$CRMDESK_REGION, the saved setting, the system locale)",
+    )
+    common.add_argument("--currency", default=s, help="currency for amounts, e.g. EUR")
+    return common
+
+
+COMMON = _common()
+GLOBAL_DEFAULTS = {"db": None, "json": False, "region": None, "currency": None}
+
+
+def _sub(
+    subparsers: argparse._SubParsersAction, name: str, **kwargs: str
+) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    return subparsers.add_parser(name, parents=[COMMON], **kwargs)  # type: ignore[no-any-return]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line, filling in the global options' defaults."""
+    args = build_parser().parse_args(argv)
+    for key, value in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    parser = argparse.ArgumentParser(
+        parents=[COMMON],
+        prog="crmdesk",
+        description="crmdesk: an offline-first CRM with an encrypted database. "
+        "Without a command it starts the desktop application.",
+    )
+    parser.add_argument("--version", action="version", version=f"crmdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _sub(sub, "init", help="create a new encrypted database")
+    p.add_argument("--owner", help="user name of the owner (default: your login name)")
+
+    contact = _sub(sub, "contact", help="people: add, show, edit, delete, restore, list")
+    csub = contact.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _contact_options(_sub(csub, "add", help="add a person; prints the new id"), editing=False)
+    for name, helptext in (
+        ("show", "the contact card"),
+        ("delete", "move to the trash"),
+        ("restore", "bring back from the trash"),
+    ):
+        _sub(csub, name, help=helptext).add_argument("ref", metavar="REF", help=REF_HELP)
+    edit = _sub(csub, "edit", help="change, add or remove values")
+    edit.add_argument("ref", metavar="REF", help=REF_HELP)
+    _contact_options(edit, editing=True)
+    lst = _sub(csub, "list", help="list contacts in name order")
+    lst.add_argument("--stage")
+    lst.add_argument("--tag")
+    lst.add_argument("--kind", choices=["person", "company"])
+    lst.add_argument("--limit", type=int, default=50)
+
+    company = _sub(sub, "company", help="companies: add, show, edit, delete, restore")
+    cosub = company.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = _sub(cosub, "add", help="add a company; prints the new id")
+    add.add_argument("name", metavar="NAME")
+    _common_options(add, editing=False)
+    for name, helptext in (
+        ("show", "the company card"),
+        ("delete", "move to the trash"),
+        ("restore", "bring back from the trash"),
+    ):
+        _sub(cosub, name, help=helptext).add_argument("ref", metavar="REF", help=REF_HELP)
+    edit = _sub(cosub, "edit", help="change, add or remove values")
+    edit.add_argument("ref", metavar="REF", help=REF_HELP)
+    edit.add_argument("--name", dest="company_name")
+    _common_options(edit, editing=True)
+
+    p = _sub(sub, "log", help="log a call, meeting, e-mail, note, visit or complaint")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+    p.add_argument(
+        "--type",
+        dest="kind",
+        required=True,
+        choices=["call", "meeting", "email", "note", "visit", "complaint"],
+    )
+    p.add_argument("--text", required=True)
+    p.add_argument("--at", help="when it happened (default: now)")
+
+    p = _sub(sub, "purchase", help="log a purchase with its lines")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+    p.add_argument(
+        "--item",
+        action="append",
+        required=True,
+        metavar="NAME:QTY:UNIT_PRICE",
+        help="one order line (repeatable)",
+    )
+    p.add_argument("--at", help="when it happened (default: now)")
+    p.add_argument("--text", default="", help="a note on the purchase")
+
+    p = _sub(sub, "payment", help="log a payment received")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+    p.add_argument("--amount", required=True)
+    p.add_argument("--at", help="when it was paid (default: now)")
+    p.add_argument("--text", default="")
+
+    p = _sub(sub, "complaint", help="change a complaint's status")
+    p.add_argument("id", metavar="ACTIVITY_ID")
+    p.add_argument("--status", required=True, choices=["open", "in_progress", "resolved"])
+    p.add_argument("--resolution", default="")
+
+    followup = _sub(sub, "followup", help="follow-ups: add, list, done, snooze")
+    fsub = followup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = _sub(fsub, "add", help="schedule a follow-up; prints its id")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+    p.add_argument("--due", required=True, help="e.g. tomorrow, 2026-12-01 14:00, +3d, in 2 hours")
+    p.add_argument("--text", default="")
+    p.add_argument("--priority", default="normal", choices=["low", "normal", "high"])
+    p.add_argument(
+        "--repeat", default="none", choices=["none", "daily", "weekly", "monthly", "yearly"]
+    )
+    p = _sub(fsub, "list", help="follow-ups not done yet (or a selection)")
+    group = p.add_mutually_exclusive_group()
+    for when in ("overdue", "today", "upcoming", "done", "all"):
+        group.add_argument(f"--{when}", dest="when", action="store_const", const=when)
+    p.set_defaults(when="open")
+    p = _sub(fsub, "done", help="mark done (a recurring one schedules the next)")
+    p.add_argument("id", metavar="ID")
+    p = _sub(fsub, "snooze", help="push a follow-up later")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--until", default="+1h", help="new due time (default: +1h)")
+
+    deal = _sub(sub, "deal", help="deals: add, move, list")
+    dsub = deal.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = _sub(dsub, "add", help="open a deal; prints its id")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+    p.add_argument("--title", required=True)
+    p.add_argument("--value", default="0")
+    p.add_argument("--stage", default="new")
+    p.add_argument("--close", help="expected close date (YYYY-MM-DD)")
+    p = _sub(dsub, "move", help="move a deal to another stage")
+    p.add_argument("id", metavar="ID")
+    p.add_argument(
+        "stage", metavar="STAGE", help="new, qualified, proposal, negotiation, won, lost"
+    )
+    p.add_argument("--reason", default="", help="why it was won or lost")
+    p = _sub(dsub, "list", help="a contact's deals")
+    p.add_argument("ref", metavar="REF", help=REF_HELP)
+
+    p = _sub(sub, "search", help="find contacts by name, company, e-mail, phone or notes")
+    p.add_argument("text", metavar="TEXT", nargs="+")
+    p.add_argument("--limit", type=int, default=20)
+
+    p = _sub(sub, "pop", help="screen pop: who is calling from this number")
+    p.add_argument("number", metavar="PHONE")
+    p.add_argument(
+        "--here",
+        action="store_true",
+        help="print the card even when the desktop application is running",
+    )
+
+    p = _sub(sub, "demo", help="fill the database with realistic demo data")
+    p.add_argument("--contacts", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+
+    p = _sub(sub, "backup", help="write an encrypted copy of the database")
+    p.add_argument("out", metavar="OUT")
+
+    audit = _sub(sub, "audit", help="the tamper-evident audit trail")
+    asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _sub(asub, "verify", help="check that no entry was altered, inserted or removed")
+
+    _sub(sub, "gui", help="start the desktop application")
+    return parser
