@@ -59,3 +59,11 @@ def test_audit_verify(db_cli) -> None:
     db_cli("contact", "add", "--first", "Audited")
     result = db_cli("audit", "verify", "--json").json()
     assert result["ok"] is True and result["entries"] >= 3
+
+
+def test_demo_command(db_cli) -> None:
+    result = db_cli("demo", "--contacts", "150", "--seed", "4", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["contacts"] == 150
+    assert len(db_cli("contact", "list", "--limit", "500", "--json").json()) == 150
+    assert db_cli("demo", "--contacts", "0").code == 10

@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrmdeskError as exc:
         print(f"crmdesk: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (``crmdesk followup list | head``); not an error.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("crmdesk: interrupted; nothing half-written was kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
