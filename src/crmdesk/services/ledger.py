@@ -3,7 +3,7 @@ timeline, follow-up and deal views. They run inside a caller's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crmdesk.domain.stages import ComplaintStatus, DealStage
@@ -18,12 +18,12 @@ from crmdesk.services.views import (
 from crmdesk.store.models import Activity, Contact, Deal, FollowUp, User
 
 
-def account_filter(contact: Contact):  # type: ignore[no-untyped-def]
-    """Activities on a contact's account: a company's include its people's."""
-    if contact.kind == "company":
-        members = select(Contact.id).where(Contact.company_id == contact.id)
-        return or_(Activity.contact_id == contact.id, Activity.contact_id.in_(members))
-    return Activity.contact_id == contact.id
+def account_ids(session: Session, contact: Contact) -> list[str]:
+    """The contacts whose purchases count on this account: a company's people too."""
+    if contact.kind != "company":
+        return [contact.id]
+    members = session.execute(select(Contact.id).where(Contact.company_id == contact.id))
+    return [contact.id, *members.scalars()]
 
 
 def balances(session: Session, contact: Contact) -> list[BalanceView]:
@@ -35,7 +35,7 @@ def balances(session: Session, contact: Contact) -> list[BalanceView]:
             func.sum(case((Activity.kind == "payment", Activity.amount_minor), else_=0)),
         )
         .where(
-            account_filter(contact),
+            Activity.contact_id.in_(account_ids(session, contact)),
             Activity.deleted_at.is_(None),
             Activity.kind.in_(("purchase", "payment")),
         )
