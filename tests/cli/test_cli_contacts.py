@@ -44,7 +44,7 @@ def test_add_show_by_id_email_and_phone(db_cli) -> None:
     )
     assert added.code == 0, added.err
     contact_id = added.out.strip()
-    for ref in (contact_id, "matti@acme.FI", "+358 40 1234567", "0401234567"):
+    for ref in (contact_id, "matti@acme.FI", "+358 40 1234567", "0401234567", "MATTI JÄÄSKELÄINEN"):
         shown = db_cli("contact", "show", ref, "--json")
         assert shown.code == 0, shown.err
         card = shown.json()

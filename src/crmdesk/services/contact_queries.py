@@ -216,9 +216,7 @@ class ContactQueries:
                 return _one(session, find_by_phone(session, ref, self.ctx.region, live), ref)
             ids = list(
                 session.execute(
-                    select(Contact.id)
-                    .where(func.lower(Contact.display_name) == ref.lower(), *live)
-                    .limit(20)
+                    select(Contact.id).where(Contact.sort_key.in_(name_keys(ref)), *live).limit(20)
                 ).scalars()
             )
             return _one(session, ids, ref)
@@ -293,6 +291,15 @@ class ContactQueries:
                 updated_at=contact.updated_at,
                 deleted_at=contact.deleted_at,
             )
+
+
+def name_keys(name: str) -> set[str]:
+    """Sort keys a typed full name may have: "Matti Jääskeläinen" is stored
+    as "jaaskelainen matti", a company as its own name."""
+    from crmdesk.domain.names import sort_key
+
+    words = sort_key(name).split()
+    return {" ".join(words[i:] + words[:i]) for i in range(len(words))} or {""}
 
 
 def find_by_phone(session: Session, raw: str, region: str, live: list | None = None) -> list[str]:
