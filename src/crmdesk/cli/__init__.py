@@ -96,8 +96,9 @@ def _start_gui(args: object, tel: str | None) -> int:
     from crmdesk.ui.main import run  # Qt is loaded only here
 
     chosen = getattr(args, "db", None) or os.environ.get("CRMDESK_DB")
-    return run(
+    code = run(
         Path(chosen).expanduser() if chosen else None,
         pop_number=number,
         region=getattr(args, "region", None),
     )
+    return int(code)

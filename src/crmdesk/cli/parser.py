@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from crmdesk import __version__
 
@@ -106,10 +107,9 @@ COMMON = _common()
 GLOBAL_DEFAULTS = {"db": None, "json": False, "region": None, "currency": None}
 
 
-def _sub(
-    subparsers: argparse._SubParsersAction, name: str, **kwargs: str
-) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    return subparsers.add_parser(name, parents=[COMMON], **kwargs)  # type: ignore[no-any-return]
+def _sub(subparsers: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, parents=[COMMON], **kwargs)
+    return parser
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

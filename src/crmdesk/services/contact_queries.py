@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -302,7 +303,9 @@ def name_keys(name: str) -> set[str]:
     return {" ".join(words[i:] + words[:i]) for i in range(len(words))} or {""}
 
 
-def find_by_phone(session: Session, raw: str, region: str, live: list | None = None) -> list[str]:
+def find_by_phone(
+    session: Session, raw: str, region: str, live: list[Any] | None = None
+) -> list[str]:
     """Contacts with this number: exact E.164 first, else a suffix match.
 
     The suffix match finds numbers stored without a country code; it needs at

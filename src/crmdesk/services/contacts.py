@@ -196,7 +196,7 @@ class ContactService:
             position=position,
         )
 
-    def _apply_phones(self, contact: Contact, patch: ContactPatch, changes: dict) -> None:
+    def _apply_phones(self, contact: Contact, patch: ContactPatch, changes: dict[str, Any]) -> None:
         before = [p.raw for p in contact.phones]
         if patch.phones is not None:
             contact.phones = [self._phone_row(p, i) for i, p in enumerate(patch.phones)]
@@ -212,7 +212,7 @@ class ContactService:
         if after != before:
             changes["phones"] = [before, after]
 
-    def _apply_emails(self, contact: Contact, patch: ContactPatch, changes: dict) -> None:
+    def _apply_emails(self, contact: Contact, patch: ContactPatch, changes: dict[str, Any]) -> None:
         before = [e.address for e in contact.emails]
 
         def row(item: EmailInput, position: int) -> Email:
@@ -239,7 +239,9 @@ class ContactService:
         if after != before:
             changes["emails"] = [before, after]
 
-    def _apply_addresses(self, contact: Contact, patch: ContactPatch, changes: dict) -> None:
+    def _apply_addresses(
+        self, contact: Contact, patch: ContactPatch, changes: dict[str, Any]
+    ) -> None:
         before = [_address_text(a) for a in contact.addresses]
 
         def row(item: AddressInput, position: int) -> Address:
@@ -263,7 +265,7 @@ class ContactService:
             changes["addresses"] = [before, after]
 
     def _apply_tags(
-        self, session: Session, contact: Contact, patch: ContactPatch, changes: dict
+        self, session: Session, contact: Contact, patch: ContactPatch, changes: dict[str, Any]
     ) -> None:
         before = [t.name for t in contact.tags]
         wanted = list(before) if patch.tags is None else []
@@ -284,7 +286,7 @@ class ContactService:
         changes["tags"] = [before, [t.name for t in contact.tags]]
 
     def _apply_custom(
-        self, session: Session, contact: Contact, patch: ContactPatch, changes: dict
+        self, session: Session, contact: Contact, patch: ContactPatch, changes: dict[str, Any]
     ) -> None:
         for key, value in patch.custom.items():
             definition = session.execute(
@@ -305,7 +307,7 @@ class ContactService:
                 session.delete(current)
             changes[f"custom.{key}"] = [old, value or None]
 
-    def _apply_terms(self, contact: Contact, patch: ContactPatch, changes: dict) -> None:
+    def _apply_terms(self, contact: Contact, patch: ContactPatch, changes: dict[str, Any]) -> None:
         terms = patch.terms
         if terms is None:
             return

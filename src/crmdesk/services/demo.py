@@ -80,7 +80,7 @@ class _Generator:
         delta = self.rng.uniform(days_ago_min, days_ago_max)
         return format_utc(self.now - timedelta(days=delta))
 
-    def phone(self, country: tuple) -> tuple[str, str, str]:
+    def phone(self, country: tuple[Any, ...]) -> tuple[str, str, str]:
         """(raw, e164, digits of the national form)."""
         code, calling, prefixes = country[0], country[1], country[2]
         prefix = self.rng.choice(prefixes)
@@ -191,7 +191,7 @@ def _batch(
     tags: list[tuple[str, str]],
 ) -> None:
     rng = gen.rng
-    rows: dict[str, list[tuple]] = {
+    rows: dict[str, list[tuple[Any, ...]]] = {
         k: []
         for k in (
             "contacts",
@@ -207,7 +207,7 @@ def _batch(
             "fts",
         )
     }
-    companies: list[tuple[str, str, tuple]] = []  # (id, name, country)
+    companies: list[tuple[str, str, tuple[Any, ...]]] = []  # (id, name, country)
     activity_text: dict[str, list[str]] = {}
     for offset in range(size):
         num = first_num + offset
@@ -217,7 +217,7 @@ def _batch(
         contact_id = new_id()
         stage = _weighted(rng, STAGES)
         company_id, company_name, title = None, "", ""
-        terms: tuple = (None, None, None, 0, "")
+        terms: tuple[Any, ...] = (None, None, None, 0, "")
         if is_company:
             name = (
                 f"{rng.choice(pools.COMPANY_WORDS)} {rng.choice(pools.COMPANY_TRADES)} "
@@ -405,7 +405,7 @@ def _batch(
 
 def _activity(
     gen: _Generator,
-    rows: dict[str, list[tuple]],
+    rows: dict[str, list[tuple[Any, ...]]],
     contact_id: str,
     stage: str,
     products: list[tuple[str, str, int]],
@@ -471,7 +471,7 @@ def _activity(
     gen.counts["activities"] += 1
 
 
-def _write(dbapi: Any, rows: dict[str, list[tuple]]) -> None:
+def _write(dbapi: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     statements = {
         "contacts": "INSERT INTO contacts (num, id, kind, first_name, last_name, company_name,"
         " title, company_id, display_name, sort_key, stage, source, owner_id, website, birthday,"

@@ -3,7 +3,7 @@ timeline, follow-up and deal views. They run inside a caller's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crmdesk.domain.stages import ComplaintStatus, DealStage
@@ -138,7 +138,7 @@ def open_complaints(session: Session, contact_id: str) -> list[ActivityView]:
     return [activity_view(a) for a in session.execute(stmt).scalars()]
 
 
-def followup_query():  # type: ignore[no-untyped-def]
+def followup_query() -> Select[FollowUp, str, str]:
     """SELECT of follow-ups with their contact's and owner's names."""
     owner = aliased(User)
     return (
@@ -192,7 +192,7 @@ def deal_view(deal: Deal, contact_name: str, owner_name: str) -> DealView:
     )
 
 
-def deal_query():  # type: ignore[no-untyped-def]
+def deal_query() -> Select[Deal, str, str]:
     """SELECT of deals with their contact's and owner's names."""
     owner = aliased(User)
     return (
