@@ -9,32 +9,51 @@ import threading
 import time
 import uuid
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_MAX_COUNTER = 0xFFF  # rand_a is 12 bits wide
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
 
 
-def new_id() -> str:
-    """A new UUIDv7, monotonic within this process, as a 36-char string."""
+def _next_stamp() -> tuple[int, int]:
+    """(unix ms, 12-bit counter), strictly increasing as a pair within this process."""
     global _last_ms, _counter
     with _lock:
         ms = time.time_ns() // 1_000_000
-        if ms <= _last_ms:
+        if ms > _last_ms:
+            # A fresh millisecond: start the counter at a random point in its lower
+            # half, so ids stay unpredictable yet leave room for 2048+ more.
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+        else:
+            # Same millisecond, or the clock stepped back: keep counting from the
+            # last stamp; on overflow borrow the next millisecond.
             ms = _last_ms
             _counter += 1
-            if _counter > 0xFFF:
+            if _counter > _MAX_COUNTER:
                 ms += 1
                 _counter = 0
-        else:
-            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
         _last_ms = ms
-        counter = _counter
-    rand_b = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
-    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
+        return ms, _counter
+
+
+def new_id() -> str:
+    """A new UUIDv7 as a canonical 36-character lowercase string.
+
+    Ids made one after another in this process sort ascending, as strings too.
+    """
+    ms, counter = _next_stamp()
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (
+        (ms & 0xFFFF_FFFF_FFFF) << 80  # unix_ts_ms, 48 bits
+        | 0x7 << 76  # version
+        | counter << 64  # rand_a, 12 bits, used as a counter
+        | 0b10 << 62  # variant
+        | rand_b  # 62 random bits
+    )
     return str(uuid.UUID(int=value))
 
 
 def is_id(text: str) -> bool:
-    """True for a canonical lowercase UUID string (any version)."""
-    return bool(_UUID.match(text.strip().lower())) if text else False
+    """True for a canonical UUID string (36 characters, lowercase hex, any version)."""
+    return isinstance(text, str) and _CANONICAL.fullmatch(text) is not None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
@@ -69,6 +70,24 @@ class Crm:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+    @property
+    def region(self) -> str:
+        """Default phone region for numbers typed without a country code."""
+        return self.ctx.region
+
+    @property
+    def currency(self) -> str:
+        """Default currency of purchases, payments, deals and terms."""
+        return self.ctx.currency
+
+    def change_defaults(self, *, region: str | None = None, currency: str | None = None) -> None:
+        """Validate, keep in the database and start using a new region or currency."""
+        new_region = validate_region(region) if region else self.ctx.region
+        new_currency = validate_currency(currency) if currency else self.ctx.currency
+        self.save_setting("region", new_region)
+        self.save_setting("currency", new_currency)
+        self.ctx.region, self.ctx.currency = new_region, new_currency
 
     def stored_settings(self) -> dict[str, str]:
         """Settings kept inside the database (shared by everyone using it)."""

@@ -152,6 +152,14 @@ class ContactQueries:
         by_id = {row[0]: row for row in rows}
         return _summaries([by_id[i] for i in ids if i in by_id])
 
+    def filter_ids(self, ids: Sequence[str], flt: ContactFilter) -> set[str]:
+        """Those of ``ids`` that are live and pass ``flt`` (to narrow search results)."""
+        if not ids:
+            return set()
+        stmt = _filtered(select(Contact.id), flt).where(Contact.id.in_(list(ids)))
+        with self.ctx.read() as session:
+            return set(session.execute(stmt).scalars())
+
     def tags(self) -> list[str]:
         """All tag names, alphabetically."""
         with self.ctx.read() as session:

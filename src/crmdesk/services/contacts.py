@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmdesk.domain import emails as email_rules
@@ -417,9 +417,14 @@ def _address_text(a: Address) -> str:
 
 
 def _tag(session: Session, name: str) -> Tag:
-    tag = session.execute(
-        select(Tag).where(func.lower(Tag.name) == name.lower())
-    ).scalar_one_or_none()
+    # tags.name is COLLATE NOCASE, which (like SQLite's lower()) folds ASCII only:
+    # "Ärsyttävä" must find "ärsyttävä" too, so other names are compared here.
+    tag = session.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
+    if tag is None and not name.isascii():
+        key = name.casefold()
+        tag = next(
+            (t for t in session.execute(select(Tag)).scalars() if t.name.casefold() == key), None
+        )
     if tag is None:
         tag = Tag(id=new_id(), name=name, created_at=utcnow())
         session.add(tag)

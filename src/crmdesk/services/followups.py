@@ -139,6 +139,16 @@ class FollowUpService:
             followup.deleted_at = followup.updated_at = utcnow()
             uow.record("delete", "followup", followup.id, followup.text)
 
+    def restore(self, followup_id: str) -> None:
+        """Bring a follow-up back from the trash."""
+        with self.ctx.write() as uow:
+            followup = uow.session.get(FollowUp, followup_id)
+            if followup is None or followup.deleted_at is None:
+                raise NotFound(f"No deleted follow-up with id {followup_id}.")
+            followup.deleted_at = None
+            followup.updated_at = utcnow()
+            uow.record("restore", "followup", followup.id, followup.text)
+
     def get(self, followup_id: str) -> FollowUpView:
         """One follow-up."""
         with self.ctx.read() as session:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from crmdesk.errors import InsecureCipher, NotADatabase, WrongPassphrase
+from crmdesk.errors import InsecureCipher, NotADatabase, ValidationError, WrongPassphrase
 
 BUSY_TIMEOUT_MS = 15_000
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
@@ -46,12 +47,24 @@ def _pragma(conn: Any, name: str) -> str:
     return "" if row is None else str(row[0])
 
 
-def connect(path: Path, passphrase: str, *, create: bool = False) -> Any:
+def connect(
+    path: Path,
+    passphrase: str,
+    *,
+    create: bool = False,
+    accept: Callable[[Any], None] | None = None,
+) -> Any:
     """Open and key one connection, verify it, and set the working pragmas.
 
     Raises :class:`WrongPassphrase`, :class:`NotADatabase` or
     :class:`InsecureCipher`; the file is not written to unless it unlocks.
+    ``accept`` is called on the unlocked connection before anything is written
+    (switching to WAL is a write); it raises to refuse the file untouched.
     """
+    if not passphrase:
+        if create:
+            raise ValidationError("A passphrase cannot be empty.", field="passphrase")
+        raise WrongPassphrase(f"An empty passphrase does not unlock {path.name}.")
     if not create:
         check_file_looks_encrypted(path)
     conn = sqlcipher.connect(
@@ -71,6 +84,8 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> Any:
                 f"The passphrase does not unlock {path.name} (or the file is damaged)."
             ) from exc
         _verify_cipher(conn)
+        if accept is not None:
+            accept(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA temp_store = MEMORY")
         if _pragma(conn, "temp_store") != "2":

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -40,6 +41,9 @@ class Database:
         self._passphrase = passphrase
         self.engine: Engine = create_engine(
             "sqlite://",
+            # The DB-API really in use: so its errors are wrapped as SQLAlchemy's
+            # (a busy file raises OperationalError, turned into DatabaseBusy below).
+            module=sqlcipher,
             creator=lambda: cipher.connect(self.path, self._passphrase),
             poolclass=QueuePool,
             pool_size=4,
@@ -78,12 +82,17 @@ class Database:
             raise DatabaseMissing(f"There is no database at {path}.")
         if path.is_dir():
             raise NotADatabase(f"{path} is a folder, not a crmdesk database.")
-        conn = cipher.connect(path, passphrase)
-        try:
+
+        def accept(conn: Any) -> None:
+            # Before the first write (the switch to WAL): refuse other files untouched.
             app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-            version = migrations.check_not_too_new(conn, path.name)
+            migrations.check_not_too_new(conn, path.name)
             if app_id != APPLICATION_ID:
                 raise NotADatabase(f"{path} is an encrypted database, but not crmdesk's.")
+
+        conn = cipher.connect(path, passphrase, accept=accept)
+        try:
+            version = migrations.current_version(conn)
             if migrate and version < migrations.LATEST_VERSION:
                 _copy_aside(conn, path, version)
                 migrations.migrate(conn)

@@ -108,6 +108,9 @@ def match_expression(query: str) -> str | None:
     if PHONE_CHARS.match(query):
         digits = re.sub(r"\D", "", query)
         if len(digits) >= 3:
+            if digits.startswith("00"):
+                # "00358 40..." is "+358 40...": phones are indexed without the prefix.
+                return f'phones : ("{digits}"* OR "{digits[2:]}"*)'
             return f'phones : "{digits}"*'
     tokens = TOKEN.findall(query)
     if not tokens:
