@@ -1,0 +1,48 @@
+"""What every saving dialog shares: one save at a time, no closing mid-save."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+
+
+class FormDialog(QDialog):
+    """A dialog whose save runs on the writer thread.
+
+    While a save is in flight a second click does nothing and the dialog
+    cannot be closed, so the answer always finds its dialog.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._saving = False
+        self.save_button: QPushButton | None = None
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
+    def begin_save(self) -> bool:
+        """False if a save is already running; else marks one as started."""
+        if self._saving:
+            return False
+        self._saving = True
+        if self.save_button is not None:
+            self.save_button.setEnabled(False)
+        return True
+
+    def end_save(self) -> None:
+        """The save finished (or failed): the dialog is usable again."""
+        self._saving = False
+        if self.save_button is not None:
+            self.save_button.setEnabled(True)
+
+    def reject(self) -> None:
+        if not self._saving:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._saving:
+            event.ignore()
+        else:
+            super().closeEvent(event)

@@ -1,0 +1,359 @@
+"""The main window: contacts | activity | follow-ups, side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.config import paths
+from crmdesk.config.settings import Settings
+from crmdesk.services.app import Crm
+from crmdesk.services.views import FollowUpView
+from crmdesk.ui import fmt
+from crmdesk.ui.demo_job import run_demo_dialog
+from crmdesk.ui.dialogs.contact import ContactDialog
+from crmdesk.ui.dialogs.followup import in_one_hour
+from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.ops import ChangeSet, Ops
+from crmdesk.ui.panes.activity import ActivityPane
+from crmdesk.ui.panes.contacts import ContactsPane
+from crmdesk.ui.panes.followups import FollowUpsPane
+from crmdesk.ui.pop_endpoint import PopEndpoint, Reply
+from crmdesk.ui.reminders import Reminders
+from crmdesk.ui.screen_pop import ScreenPop
+from crmdesk.ui.widgets.common import Banner
+from crmdesk.ui.widgets.icons import app_icon
+
+
+def ui_settings() -> QSettings:
+    """Window geometry and splitter sizes, kept beside the settings file."""
+    return QSettings(str(paths.config_dir() / "ui.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Everything about one open database."""
+
+    def __init__(self, crm: Crm, ops: Ops, settings: Settings, db_name: str = "") -> None:
+        super().__init__()
+        self.crm, self.ops, self.settings = crm, ops, settings
+        self._undo: tuple[str, Callable[[], None]] | None = None
+        fmt.set_locale(settings.locale)
+        self.setWindowTitle(f"{db_name} — crmdesk" if db_name else "crmdesk")
+        self.setWindowIcon(app_icon())
+
+        self.contacts = ContactsPane(crm, ops)
+        self.activity = ActivityPane(crm, ops)
+        self.followups = FollowUpsPane(crm, ops)
+        self.contacts.contact_selected.connect(self.activity.show_contact)
+        self.contacts.contact_activated.connect(self._activated)
+        self.contacts.new_requested.connect(lambda: self.new_contact())
+        self.activity.contact_clicked.connect(self.show_contact)
+        self.followups.contact_requested.connect(self.show_contact)
+        self.followups.new_requested.connect(self.new_followup)
+        for pane in (self.activity, self.followups):
+            pane.undoable.connect(self.offer_undo)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        for pane, stretch in ((self.contacts, 3), (self.activity, 5), (self.followups, 3)):
+            pane.setMinimumWidth(self.fontMetrics().averageCharWidth() * 24)
+            self.splitter.addWidget(pane)
+            self.splitter.setStretchFactor(self.splitter.indexOf(pane), stretch)
+        self.banner = Banner()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.undo_label = QLabel()
+        self.undo_label.linkActivated.connect(lambda _href: self.undo())
+        self.undo_label.hide()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(self.fontMetrics().averageCharWidth() * 12)
+        self.busy.setMaximumHeight(self.fontMetrics().height() // 2)
+        self.busy.hide()
+        self.statusBar().addWidget(self.undo_label)
+        self.statusBar().addPermanentWidget(self.busy)
+        ops.failed.connect(self.show_message)
+        ops.busy_changed.connect(self.busy.setVisible)
+
+        self._build_menus()
+        self.screen_pop = ScreenPop(crm, ops, self)
+        self.pop_endpoint = PopEndpoint(self._http_pop, self)
+        self.reminders = Reminders(crm, ops, self, settings.reminder_lead_minutes)
+        self.reminders.due.connect(self._followups_due)
+        self.apply_settings()
+        self._restore_geometry()
+
+    # -- menus and shortcuts ---------------------------------------------
+
+    def _action(
+        self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(
+            file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
+        )
+        self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
+        self._action(
+            edit, "&Find contact", self.contacts.focus_search, QKeySequence.StandardKey.Find
+        )
+        contact = bar.addMenu("&Contact")
+        self._action(
+            contact,
+            "&New person…",
+            lambda: self.new_contact("person"),
+            QKeySequence.StandardKey.New,
+        )
+        self._action(contact, "New &company…", lambda: self.new_contact("company"), "Ctrl+Shift+N")
+        self._action(contact, "&Edit…", self.activity.edit_contact, "Ctrl+E")
+        self.delete_action = self._action(
+            contact, "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete
+        )
+        contact.addSeparator()
+        self._action(contact, "&Log activity", self.activity.focus_quick_entry, "Ctrl+L")
+        self._action(contact, "&Purchase…", self.activity.new_purchase, "Ctrl+P")
+        self._action(contact, "Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P")
+        self._action(contact, "New &follow-up…", self.new_followup, "Ctrl+K")
+        self._action(contact, "New d&eal…", self.activity.new_deal)
+        view = bar.addMenu("&View")
+        self._action(
+            view,
+            "&Refresh",
+            lambda: self.ops.changes_applied.emit(ChangeSet(everything=True)),
+            QKeySequence.StandardKey.Refresh,
+        )
+        helpmenu = bar.addMenu("&Help")
+        self._action(helpmenu, "&About crmdesk", self._about)
+
+    # -- contacts --------------------------------------------------------
+
+    def show_contact(self, contact_id: str) -> None:
+        """Bring ``contact_id``'s card up (selecting it in the list when it is there)."""
+        row = self.contacts.model.row_of(contact_id)
+        if row >= 0:
+            self.contacts.view.setCurrentIndex(self.contacts.model.index(row, 0))
+        self.activity.show_contact(contact_id)
+
+    def _activated(self, contact_id: str) -> None:
+        self.activity.show_contact(contact_id)
+        self.activity.focus_quick_entry()
+
+    def new_contact(self, kind: str = "person", phone: str = "") -> ContactDialog:
+        """Open the contact dialog for a new person or company."""
+        dialog = ContactDialog(self.crm, self.ops, kind, phone=phone, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self.show_contact)
+        dialog.show()
+        return dialog
+
+    def new_followup(self) -> None:
+        if self.activity.card is None:
+            self.show_message("Select a contact first, then schedule the follow-up.")
+            return
+        self.activity.new_followup()
+
+    def log_call(self) -> None:
+        """Quick entry set to "Call", with the keyboard in it."""
+        self.activity.kind.setCurrentIndex(self.activity.kind.findData("call"))
+        self.activity.focus_quick_entry()
+
+    def delete_selected(self) -> None:
+        """Delete what has the keyboard: a timeline entry, a follow-up, else the contact."""
+        if self.activity.timeline.hasFocus():
+            entry = self.activity.model.activity(self.activity.timeline.currentIndex().row())
+            if entry is not None:
+                self.activity.delete_activity(entry)
+                return
+        if self.followups.view.hasFocus() and self.followups.selected() is not None:
+            self.followups.delete(self.followups.selected())  # type: ignore[arg-type]
+            return
+        self.delete_contact()
+
+    def delete_contact(self) -> None:
+        """Move the shown contact to the trash; Ctrl+Z brings it back."""
+        card = self.activity.card
+        if card is None:
+            return
+        contacts, contact_id, name = self.crm.contacts, card.id, card.display_name
+        changes = ChangeSet(frozenset({contact_id}), contact_list=True, followups=True)
+
+        def undo() -> None:
+            self.ops.write(
+                lambda: contacts.restore(contact_id),
+                changes,
+                lambda _r: self.show_contact(contact_id),
+            )
+
+        def deleted(_result: None) -> None:
+            self.activity.show_contact(None)
+            self.offer_undo(f"Deleted {name}", undo)
+
+        self.ops.write(lambda: contacts.delete(contact_id), changes, deleted)
+
+    # -- undo, messages --------------------------------------------------
+
+    def offer_undo(self, what: str, undo: Callable[[], None]) -> None:
+        """Remember the last destructive action and offer to undo it."""
+        self._undo = (what, undo)
+        self.undo_label.setText(f"{fmt.esc(what)} — <a href='undo'>Undo</a> (Ctrl+Z)")
+        self.undo_label.show()
+        self.undo_action.setEnabled(True)
+        self.undo_action.setText(f"&Undo: {what}")
+
+    def undo(self) -> None:
+        if self._undo is None:
+            return
+        what, undo = self._undo
+        self._undo = None
+        self.undo_label.hide()
+        self.undo_action.setEnabled(False)
+        self.undo_action.setText("&Undo")
+        undo()
+        self.show_message(f"Undone: {what}")
+
+    def show_message(self, text: str) -> None:
+        """A sentence in the status bar for a while."""
+        self.statusBar().showMessage(text, 10_000)
+
+    def _followups_due(self, due: list[FollowUpView]) -> None:
+        first = due[0]
+        more = f" (and {len(due) - 1} more)" if len(due) > 1 else ""
+        what = first.text or "follow up"
+        text = f"Follow-up due {fmt.when(first.due_at)}: {first.contact_name} — {what}{more}"
+        self.banner.show_notice(
+            text,
+            [
+                ("Open", lambda: self.show_contact(first.contact_id)),
+                ("Snooze 1 hour", lambda: self.followups.snooze(first.id, in_one_hour())),
+            ],
+            kind="followup",
+        )
+        self.show_message(text)
+
+    # -- screen pop and other instances ----------------------------------
+
+    def pop(self, number: str, reply: Reply | None = None) -> None:
+        """Screen pop for ``number``."""
+        self.screen_pop.pop(number, reply)
+
+    def _http_pop(self, number: str, reply: Reply) -> None:
+        self.pop(number, reply)
+
+    def handle_message(self, message: dict[str, Any]) -> None:
+        """A message from a later launch: ``pop`` a number, or just ``raise``."""
+        if message.get("cmd") == "pop" and isinstance(message.get("number"), str):
+            self.pop(message["number"])
+        else:
+            self.bring_to_front()
+
+    def bring_to_front(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # -- settings, demo, about -------------------------------------------
+
+    def apply_settings(self) -> None:
+        """Start or stop reminders and the pop endpoint as the settings say."""
+        s = self.settings
+        fmt.set_locale(s.locale)
+        self.reminders.lead = timedelta(minutes=s.reminder_lead_minutes)
+        if s.reminders_enabled:
+            self.reminders.start()
+        else:
+            self.reminders.stop()
+        if s.pop_endpoint_enabled:
+            if self.pop_endpoint.port != s.pop_endpoint_port and not self.pop_endpoint.start(
+                s.pop_endpoint_port
+            ):
+                self.show_message(
+                    f"The screen-pop endpoint could not use port {s.pop_endpoint_port}: "
+                    f"{self.pop_endpoint.error()}"
+                )
+        else:
+            self.pop_endpoint.stop()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.crm, self.ops, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self.apply_settings)
+        dialog.open()
+
+    def generate_demo(self) -> None:
+        run_demo_dialog(self, self.crm, self.ops)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About crmdesk",
+            "<b>crmdesk</b><br>Your customers on your own computer, in one encrypted file."
+            f"<br><br>Database: {fmt.esc(str(self.crm.db.path))}",
+        )
+
+    # -- geometry and closing --------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        store = ui_settings()
+        geometry = store.value("main/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            pass
+        else:
+            screen = self.screen().availableGeometry()
+            self.resize(min(1280, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
+            width = self.width()
+            self.splitter.setSizes([int(width * 0.28), int(width * 0.44), int(width * 0.28)])
+        for splitter, key in (
+            (self.splitter, "main/splitter"),
+            (self.activity.splitter, "activity/splitter"),
+        ):
+            state = store.value(key)
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+
+    def save_geometry(self) -> None:
+        store = ui_settings()
+        store.setValue("main/geometry", self.saveGeometry())
+        store.setValue("main/splitter", self.splitter.saveState())
+        store.setValue("activity/splitter", self.activity.splitter.saveState())
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        self.reminders.stop()
+        self.pop_endpoint.stop()
+        self.ops.wait()
+        super().closeEvent(event)

@@ -1,0 +1,269 @@
+"""The contacts pane: search as you type, filters, and the lazy contact list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.domain.stages import Stage
+from crmdesk.services.app import Crm
+from crmdesk.services.contact_queries import ContactFilter
+from crmdesk.services.views import ContactSummary
+from crmdesk.ui.models.contact_list import ID_ROLE, ContactListModel
+from crmdesk.ui.ops import ChangeSet, Ops
+from crmdesk.ui.widgets.common import empty_state, muted
+from crmdesk.ui.widgets.company_field import CompanyLineEdit
+from crmdesk.ui.widgets.contact_delegate import ContactDelegate
+
+SEARCH_DELAY_MS = 120
+SEARCH_LIMIT = 200
+NO_CONTACTS = (
+    "No contacts yet.\n\n"
+    "Press Ctrl+N to add one, or use File ▸ Generate demo data… to try crmdesk out."
+)
+
+
+class ContactsPane(QWidget):
+    """Finds contacts; tells the window which one is selected."""
+
+    contact_selected = Signal(str)
+    contact_activated = Signal(str)
+    new_requested = Signal()
+
+    def __init__(self, crm: Crm, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._crm, self._ops = crm, ops
+        self._generation = 0
+        self._company_id: str | None = None
+        self._keep: str | None = None
+        self._select_when_loaded = False
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, phone, e-mail, notes…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search contacts")
+        self.search.installEventFilter(self)
+        self.new_button = QPushButton("+ &New")
+        self.new_button.setToolTip("Add a contact (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_requested)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_button)
+
+        self.kind_filter = QComboBox()
+        for text, value in (("Everyone", None), ("People", "person"), ("Companies", "company")):
+            self.kind_filter.addItem(text, value)
+        self.stage_filter = QComboBox()
+        self.stage_filter.addItem("Any stage", None)
+        for stage in Stage:
+            self.stage_filter.addItem(stage.label, stage.value)
+        self.tag_filter = QComboBox()
+        self.tag_filter.addItem("Any tag", None)
+        self.company_filter = CompanyLineEdit(ops, lambda prefix: crm.queries.companies(prefix, 20))
+        self.company_filter.setPlaceholderText("Any company")
+        self.company_filter.setClearButtonEnabled(True)
+        self.company_filter.company_picked.connect(self._company_picked)
+        self.company_filter.textChanged.connect(self._company_text)
+        filters = QGridLayout()
+        filters.addWidget(self.kind_filter, 0, 0)
+        filters.addWidget(self.stage_filter, 0, 1)
+        filters.addWidget(self.tag_filter, 1, 0)
+        filters.addWidget(self.company_filter, 1, 1)
+        filters.setColumnStretch(0, 1)
+        filters.setColumnStretch(1, 1)
+        for combo in (self.kind_filter, self.stage_filter, self.tag_filter):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+            combo.currentIndexChanged.connect(self.refresh)
+
+        self.model = ContactListModel(ops, self)
+        self.model.loaded.connect(self._loaded)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(ContactDelegate(self.view))
+        self.view.setUniformItemSizes(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAccessibleName("Contacts")
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.view.activated.connect(lambda index: self.contact_activated.emit(index.data(ID_ROLE)))
+        self.empty = empty_state(NO_CONTACTS)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        self.status = muted()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.status)
+        for a, b in (
+            (self.search, self.new_button),
+            (self.new_button, self.kind_filter),
+            (self.kind_filter, self.stage_filter),
+            (self.stage_filter, self.tag_filter),
+            (self.tag_filter, self.company_filter),
+            (self.company_filter, self.view),
+        ):
+            QWidget.setTabOrder(a, b)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self._select_timer = QTimer(self)
+        self._select_timer.setSingleShot(True)
+        self._select_timer.setInterval(60)
+        self._select_timer.timeout.connect(self._emit_selected)
+        ops.changes_applied.connect(self._changes)
+        self._load_tags()
+        self.refresh()
+
+    # -- queries ---------------------------------------------------------
+
+    def filter(self) -> ContactFilter:
+        """The filter the combos and company field describe."""
+        return ContactFilter(
+            kind=self.kind_filter.currentData(),
+            stage=self.stage_filter.currentData(),
+            tag=self.tag_filter.currentData(),
+            company_id=self._company_id,
+        )
+
+    def refresh(self) -> None:
+        """Run the current search or browse again (keeps the selection if it can)."""
+        self._search_timer.stop()
+        self._keep = self.current_id() or self._keep
+        self._generation += 1
+        generation, flt, query = self._generation, self.filter(), self.search.text().strip()
+        queries, search = self._crm.queries, self._crm.search
+        if query:
+
+            def run() -> list[ContactSummary]:
+                rows = search.search(query, SEARCH_LIMIT)
+                if flt != ContactFilter():
+                    keep = queries.filter_ids([r.id for r in rows], flt)
+                    rows = [r for r in rows if r.id in keep]
+                return rows
+
+            self._ops.read(run, lambda rows: self._results(generation, query, rows))
+        else:
+            self.model.browse(lambda after, limit: queries.page(flt, after, limit))
+            self._ops.read(lambda: queries.count(flt), lambda n: self._counted(generation, n))
+
+    def _results(self, generation: int, query: str, rows: list[ContactSummary]) -> None:
+        if generation != self._generation:
+            return  # the user typed on; a newer search is on its way
+        more = "+" if len(rows) >= SEARCH_LIMIT else ""
+        self.status.setText(
+            f"{len(rows)}{more} match{'es' if len(rows) != 1 else ''} for “{query}”"
+        )
+        self.empty.setText(f"Nothing matches “{query}”.\n\nPress Ctrl+N to add a new contact.")
+        self.model.show_results(rows)  # emits loaded: selection and empty state follow
+
+    def _counted(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return
+        self.status.setText(f"{count:,} contact{'s' if count != 1 else ''}".replace(",", "\u202f"))
+        filtered = self.filter() != ContactFilter()
+        self.empty.setText("No contacts match these filters." if filtered else NO_CONTACTS)
+        self._show_empty_state()
+
+    def _loaded(self) -> None:
+        self._show_empty_state()
+        if self._select_when_loaded:
+            self._select_when_loaded = False
+            self.select_first()
+        elif self._keep:
+            row = self.model.row_of(self._keep)
+            if row >= 0:
+                self.view.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+
+    def _show_empty_state(self) -> None:
+        self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
+
+    def _load_tags(self) -> None:
+        self._ops.read(self._crm.queries.tags, self._tags_arrived)
+
+    def _tags_arrived(self, tags: list[str]) -> None:
+        current = self.tag_filter.currentData()
+        self.tag_filter.blockSignals(True)
+        self.tag_filter.clear()
+        self.tag_filter.addItem("Any tag", None)
+        for tag in tags:
+            self.tag_filter.addItem(tag, tag)
+        self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(current)))
+        self.tag_filter.blockSignals(False)
+
+    def _company_picked(self, company_id: str) -> None:
+        self._company_id = company_id
+        self.refresh()
+
+    def _company_text(self, text: str) -> None:
+        if not text.strip() and self._company_id:
+            self._company_id = None
+            self.refresh()
+
+    def _changes(self, changes: ChangeSet) -> None:
+        if changes.everything or changes.contact_list:
+            self.refresh()
+            self._load_tags()
+
+    # -- selection -------------------------------------------------------
+
+    def current_id(self) -> str | None:
+        index = self.view.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def select_first(self) -> None:
+        """Select the first result and move the keyboard focus to the list."""
+        if self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0, 0))
+            self.view.setFocus()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._keep = current.data(ID_ROLE)
+            self._select_timer.start()
+
+    def _emit_selected(self) -> None:
+        contact_id = self.current_id()
+        if contact_id:
+            self.contact_selected.emit(contact_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            if self._search_timer.isActive():
+                self._select_when_loaded = True
+                self.refresh()
+            else:
+                self.select_first()
+            return True
+        return super().eventFilter(watched, event)
