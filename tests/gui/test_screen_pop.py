@@ -145,3 +145,19 @@ def test_second_launch_hands_over_and_returns(qtbot, window, crm) -> None:  # ty
         )
     finally:
         server.close()
+
+
+def test_http_requests_are_parsed_strictly() -> None:
+    from crmdesk.ui.pop_endpoint import PopEndpoint
+
+    def parse(raw: str) -> tuple[int, object]:
+        status, _body, number = PopEndpoint._parse(raw.encode())
+        return status, number
+
+    ok = "GET /pop?number=%2B35840123 HTTP/1.1\r\nHost: 127.0.0.1:47611\r\n\r\n"
+    assert parse(ok) == (200, "+35840123")
+    assert parse(ok.replace("127.0.0.1:47611", "localhost"))[0] == 200
+    assert parse(ok.replace("127.0.0.1:47611", "[::1]:47611"))[0] == 200
+    assert parse(ok.replace("127.0.0.1", "attacker.example"))[0] == 403, "DNS rebinding"
+    assert parse(ok.replace("GET", "POST"))[0] == 405
+    assert parse("garbage\r\n\r\n")[0] == 400

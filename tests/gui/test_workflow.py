@@ -94,8 +94,10 @@ def test_a_day_in_the_shop(qtbot, ops, home) -> None:  # type: ignore[no-untyped
         assert window.focusWidget() is window.contacts.view
         assert window.contacts.current_id() == window.activity.contact_id
 
-        # Ctrl+L: log a call with the quick entry.
+        # Ctrl+L: log a call with the quick entry (Ctrl+F goes back to the search).
         _activate(qtbot, window)
+        qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+        assert window.focusWidget() is window.contacts.search
         qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
         assert window.focusWidget() is window.activity.quick
         assert window.activity.kind.currentData() == "call"
@@ -179,3 +181,5 @@ def test_a_day_in_the_shop(qtbot, ops, home) -> None:  # type: ignore[no-untyped
     finally:
         window.close()
         crm.close()
+    ini = (home / "config" / "ui.ini").read_text()
+    assert "geometry" in ini and "splitter" in ini, "window and panes sizes are remembered"

@@ -64,9 +64,17 @@ def picked_time(edit: QDateTimeEdit) -> datetime | None:
 
 def now_edit() -> QDateTimeEdit:
     """A date-time field showing now, with a calendar; see :func:`picked_time`."""
-    now = QDateTime.currentDateTime()
-    edit = QDateTimeEdit(now)
+    edit = datetime_edit(QDateTime.currentDateTime())
     edit.setProperty("initial", edit.dateTime())
+    return edit
+
+
+def datetime_edit(value: QDateTime) -> QDateTimeEdit:
+    """A date-time field in the user's locale, with a calendar popup."""
+    edit = QDateTimeEdit(value)
+    loc = locale()
+    edit.setLocale(loc)
+    edit.setDisplayFormat(loc.dateTimeFormat(QLocale.FormatType.ShortFormat))
     edit.setCalendarPopup(True)
     return edit
 
@@ -144,4 +152,4 @@ def percent(basis_points: int) -> str:
     """``5 %`` or ``2.5 %`` from basis points."""
     whole, rest = divmod(basis_points, 100)
     text = str(whole) if not rest else f"{basis_points / 100:g}"
-    return f"{text.replace('.', locale().decimalPoint())} %"
+    return f"{text.replace('.', locale().decimalPoint())}\u00a0%"

@@ -89,7 +89,8 @@ def run(db_path: Path | None, *, pop_number: str | None = None, region: str | No
     setup_logging()
     _check_bindings()
     app = application()
-    sys.excepthook = _excepthook
+    if sys.excepthook is sys.__excepthook__:  # leave a test runner's hook alone
+        sys.excepthook = _excepthook
     settings = load_settings()
     ops = Ops()
     server = InstanceServer()

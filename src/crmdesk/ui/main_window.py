@@ -161,9 +161,7 @@ class MainWindow(QMainWindow):
 
     def show_contact(self, contact_id: str) -> None:
         """Bring ``contact_id``'s card up (selecting it in the list when it is there)."""
-        row = self.contacts.model.row_of(contact_id)
-        if row >= 0:
-            self.contacts.view.setCurrentIndex(self.contacts.model.index(row, 0))
+        self.contacts.select_quietly(contact_id)
         self.activity.show_contact(contact_id)
 
     def _activated(self, contact_id: str) -> None:

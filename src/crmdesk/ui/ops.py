@@ -106,6 +106,7 @@ class Ops(QObject):
         self._writer.setMaxThreadCount(1)
         self._pending = 0
         self._closed = False
+        self._long_jobs: set[Progress] = set()
 
     @property
     def pending(self) -> int:
@@ -141,7 +142,15 @@ class Ops(QObject):
     ) -> Progress:
         """A long write with progress (delivered on the GUI thread) and cancel."""
         progress = Progress(lambda d, t: self._bridge.post(lambda: on_progress(d, t)))
-        self._start(self._writer, lambda: fn(progress), changes, on_done, on_error)
+        self._long_jobs.add(progress)
+
+        def run() -> Any:
+            try:
+                return fn(progress)
+            finally:
+                self._long_jobs.discard(progress)
+
+        self._start(self._writer, run, changes, on_done, on_error)
         return progress
 
     def post(self, fn: Callable[[], object]) -> None:
@@ -149,8 +158,10 @@ class Ops(QObject):
         self._bridge.post(fn)
 
     def wait(self, msecs: int = 30_000) -> bool:
-        """Stop delivering results and wait for running jobs (on shutdown)."""
+        """Stop delivering results, cancel long jobs and wait for running ones (on shutdown)."""
         self._closed = True
+        for progress in list(self._long_jobs):
+            progress.cancel()  # a long job stops after its current batch
         return self._writer.waitForDone(msecs) and self._readers.waitForDone(msecs)
 
     # -- internals -------------------------------------------------------

@@ -58,6 +58,9 @@ class ScreenPop(QObject):
         shown = result.e164 or result.number
         if result.card is not None:
             card = result.card
+            shown = next(
+                (p.display for p in card.phones if result.e164 and p.e164 == result.e164), shown
+            )
             if reply:
                 reply({"found": True, "name": card.display_name, "id": card.id})
             window.show_contact(card.id)

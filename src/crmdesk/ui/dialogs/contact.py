@@ -89,7 +89,8 @@ class ContactDialog(FormDialog):
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.problem, 1)
+        buttons.addWidget(self.problem, 4)
+        buttons.addStretch(1)  # keeps the buttons their natural size while there is no problem
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
@@ -97,7 +98,7 @@ class ContactDialog(FormDialog):
         layout.addLayout(buttons)
 
         em = self.fontMetrics().averageCharWidth()
-        self.resize(em * 80, self.fontMetrics().height() * 34)
+        self.resize(em * 100, self.fontMetrics().height() * 36)
         self._set_kind(kind)
         if card:
             self._fill(card)
@@ -121,7 +122,7 @@ class ContactDialog(FormDialog):
         self.person_radio = QRadioButton("&Person")
         self.company_radio = QRadioButton("Co&mpany")
         self.person_radio.toggled.connect(lambda on: self._set_kind("person" if on else "company"))
-        kinds = QHBoxLayout()
+        self._kinds = kinds = QHBoxLayout()
         kinds.addWidget(self.person_radio)
         kinds.addWidget(self.company_radio)
         kinds.addStretch(1)
@@ -226,8 +227,7 @@ class ContactDialog(FormDialog):
         person = kind == "person"
         self.person_radio.setChecked(person)
         self.company_radio.setChecked(not person)
-        self.person_radio.setEnabled(self._card is None)
-        self.company_radio.setEnabled(self._card is None)
+        self.general.setRowVisible(self._kinds, self._card is None)
         for widget, for_person in (
             (self.first_name, True),
             (self.last_name, True),
@@ -274,6 +274,8 @@ class ContactDialog(FormDialog):
                 )
             self.discount.setText(f"{terms.discount_bp / 100:g}" if terms.discount_bp else "")
             self.price_list.setText(terms.price_list)
+        for edit in self.findChildren(QLineEdit):
+            edit.setCursorPosition(0)  # show the start of long addresses, not the end
 
     def patch(self) -> ContactPatch:
         """What the form says, as a change for the services."""

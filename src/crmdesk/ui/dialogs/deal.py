@@ -24,7 +24,7 @@ from crmdesk.services.views import DealView
 from crmdesk.ui import fmt
 from crmdesk.ui.dialogs.base import FormDialog
 from crmdesk.ui.ops import ChangeSet, Ops, describe
-from crmdesk.ui.widgets.common import error_label, show_error
+from crmdesk.ui.widgets.common import buddy_label, error_label, show_error
 from crmdesk.ui.widgets.fields import ValidatedField
 
 
@@ -72,9 +72,9 @@ class DealDialog(FormDialog):
         self.form = form
         form.addRow("For:", QLabel(f"<b>{fmt.esc(contact_name)}</b>"))
         form.addRow("&Title:", self.title)
-        form.addRow("&Value:", value_row)
+        form.addRow(buddy_label("&Value:", self.value.edit), value_row)
         form.addRow("&Stage:", self.stage)
-        form.addRow("&Close:", close_row)
+        form.addRow("Close:", close_row)
         form.addRow("&Reason:", self.reason)
         if deal:
             self.title.setReadOnly(True)

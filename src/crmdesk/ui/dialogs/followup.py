@@ -24,7 +24,7 @@ from crmdesk.services.app import Crm
 from crmdesk.ui import fmt
 from crmdesk.ui.dialogs.base import FormDialog
 from crmdesk.ui.ops import ChangeSet, Ops, describe
-from crmdesk.ui.widgets.common import error_label, show_error
+from crmdesk.ui.widgets.common import buddy_label, error_label, show_error
 
 MORNING = QTime(9, 0)
 
@@ -48,8 +48,7 @@ def in_one_hour() -> datetime:
 
 
 def _due_edit(initial: datetime) -> tuple[QDateTimeEdit, QHBoxLayout]:
-    edit = QDateTimeEdit(fmt.to_qdatetime(initial))
-    edit.setCalendarPopup(True)
+    edit = fmt.datetime_edit(fmt.to_qdatetime(initial))
     row = QHBoxLayout()
     row.addWidget(edit, 1)
     for label, pick in (
@@ -88,7 +87,7 @@ class FollowUpDialog(FormDialog):
         form = QFormLayout()
         form.addRow("For:", QLabel(f"<b>{fmt.esc(contact_name)}</b>"))
         form.addRow("&What:", self.text)
-        form.addRow("&Due:", due_row)
+        form.addRow(buddy_label("&Due:", self.due), due_row)
         form.addRow("&Priority:", self.priority)
         form.addRow("&Repeats:", self.repeat)
         self.problem = error_label()
@@ -140,7 +139,7 @@ class RescheduleDialog(QDialog):
         self.edit, row = _due_edit(max(current, in_one_hour()))
         form = QFormLayout()
         form.addRow(QLabel(fmt.esc(what)))
-        form.addRow("&New time:", row)
+        form.addRow(buddy_label("&New time:", self.edit), row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -19,7 +19,7 @@ from crmdesk.services.app import Crm
 from crmdesk.ui import fmt
 from crmdesk.ui.dialogs.base import FormDialog
 from crmdesk.ui.ops import ChangeSet, Ops, describe
-from crmdesk.ui.widgets.common import error_label, show_error
+from crmdesk.ui.widgets.common import buddy_label, error_label, show_error
 from crmdesk.ui.widgets.fields import ValidatedField
 
 
@@ -64,7 +64,7 @@ class PaymentDialog(FormDialog):
         self.note.setPlaceholderText("Optional, e.g. cash, card, invoice 1042")
         form = QFormLayout()
         form.addRow(owed)
-        form.addRow("&Amount:", amount_row)
+        form.addRow(buddy_label("&Amount:", self.amount.edit), amount_row)
         form.addRow("&When:", self.when)
         form.addRow("&Note:", self.note)
 
@@ -75,7 +75,8 @@ class PaymentDialog(FormDialog):
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.problem, 1)
+        buttons.addWidget(self.problem, 4)
+        buttons.addStretch(1)  # keeps the buttons their natural size while there is no problem
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)

@@ -128,7 +128,8 @@ class PurchaseDialog(FormDialog):
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.problem, 1)
+        buttons.addWidget(self.problem, 4)
+        buttons.addStretch(1)  # keeps the buttons their natural size while there is no problem
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
 

@@ -32,7 +32,14 @@ from crmdesk.errors import WrongPassphrase
 from crmdesk.services.app import Crm
 from crmdesk.ui import keyring_store
 from crmdesk.ui.ops import Ops, describe
-from crmdesk.ui.widgets.common import error_label, muted, set_invalid, show_error, title_label
+from crmdesk.ui.widgets.common import (
+    buddy_label,
+    error_label,
+    muted,
+    set_invalid,
+    show_error,
+    title_label,
+)
 from crmdesk.ui.widgets.icons import app_icon
 
 MIN_LENGTH = 8
@@ -134,7 +141,7 @@ class UnlockDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.open_file, 1)
         row.addWidget(browse)
-        form.addRow("&Database:", row)
+        form.addRow(buddy_label("&Database:", self.open_file), row)
         self.open_pass = _password_field("Your passphrase")
         self.open_pass.returnPressed.connect(self._unlock)
         self.open_pass.textEdited.connect(lambda: self._open_error(""))
@@ -178,7 +185,7 @@ class UnlockDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.create_file, 1)
         row.addWidget(change)
-        form.addRow("&Save in:", row)
+        form.addRow(buddy_label("&Save in:", self.create_file), row)
         self.create_pass = _password_field(
             f"At least {MIN_LENGTH} characters; a short sentence is best"
         )
@@ -291,11 +298,26 @@ class UnlockDialog(QDialog):
         self.create_button.setToolTip(
             "" if ok else f"Type a passphrase of at least {MIN_LENGTH} characters, twice."
         )
+        if self.isVisible():
+            self._fit()
         return ok
 
     def _open_error(self, message: str) -> None:
         set_invalid(self.open_pass, bool(message))
         show_error(self.open_error, message)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to fit a message that wraps onto more lines (never shrink under the user)."""
+        layout = self.layout()
+        layout.activate()
+        need = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def _unlock(self) -> None:
         if self._busy:
@@ -309,13 +331,16 @@ class UnlockDialog(QDialog):
             self._open_error("Type the passphrase of this database.")
             return
         path = Path(text).expanduser()
-        remember = self.remember.isVisible() and self.remember.isChecked()
+        offered = self.remember.isVisible()
+        remember = offered and self.remember.isChecked()
         region = self._region
 
         def work() -> Crm:
             crm = Crm.open(path, passphrase, region=region)
             if remember:
                 keyring_store.remember(path, passphrase)
+            elif offered:
+                keyring_store.forget(path)  # unticked: do not keep it any longer
             return crm
 
         self._run(work, path, "Unlocking…")
@@ -360,6 +385,7 @@ class UnlockDialog(QDialog):
             self.open_pass.setFocus()
         else:
             show_error(self.create_error, message)
+            self._fit()
             self.create_pass.setFocus()
 
     def reject(self) -> None:

@@ -48,7 +48,9 @@ def activity_html(a: ActivityView) -> str:
             f"{fmt.esc(fmt.money(ln.line_total_minor, a.currency or ''))}</td></tr>"
             for ln in a.lines
         )
-        parts.append(f"<table cellspacing='0' cellpadding='1'>{rows}</table>")
+        parts.append(
+            f"<table cellspacing='0' cellpadding='1' style='margin-top:2px'>{rows}</table>"
+        )
         note = a.text if a.text != ", ".join(ln.description for ln in a.lines) else ""
         if note:
             parts.append(fmt.esc(note))
@@ -57,7 +59,7 @@ def activity_html(a: ActivityView) -> str:
     if a.kind == "complaint" and (a.resolution or a.resolved_at):
         resolved = f"Resolved {fmt.when(a.resolved_at)}" if a.resolved_at else "Resolution"
         parts.append(f"<i>{fmt.esc(resolved)}: {fmt.esc(a.resolution or '—')}</i>")
-    return "<br>".join(parts)
+    return "".join(p if p.startswith("<table") else f"<div>{p}</div>" for p in parts)
 
 
 def _qty(quantity: object) -> str:

@@ -59,6 +59,7 @@ class ActivityPane(QWidget):
         self.contact_id: str | None = None
         self.card: ContactCard | None = None
         self._generation = 0
+        self._focus_when_loaded = False
 
         self.card_view = ContactCardView()
         self.card_view.edit_requested.connect(self.edit_contact)
@@ -71,18 +72,20 @@ class ActivityPane(QWidget):
             self.kind.addItem(kind_icon(kind), ActivityKind(kind).label, kind)
         self.kind.setAccessibleName("Activity type")
         self.quick = QLineEdit()
-        self.quick.setPlaceholderText("What happened? Enter logs it (Ctrl+L)")
+        self.quick.setPlaceholderText("What happened? Press Enter to log it  (Ctrl+L)")
         self.quick.setAccessibleName("Log an activity")
         self.quick.returnPressed.connect(self.log_quick)
         self.purchase_button = QPushButton(kind_icon("purchase"), "&Purchase…")
         self.purchase_button.clicked.connect(self.new_purchase)
         self.payment_button = QPushButton(kind_icon("payment"), "Pa&yment…")
         self.payment_button.clicked.connect(self.new_payment)
+        heading = QHBoxLayout()
+        heading.addWidget(title_label("Timeline", 1.05), 1)
+        heading.addWidget(self.purchase_button)
+        heading.addWidget(self.payment_button)
         quick_row = QHBoxLayout()
         quick_row.addWidget(self.kind)
         quick_row.addWidget(self.quick, 1)
-        quick_row.addWidget(self.purchase_button)
-        quick_row.addWidget(self.payment_button)
         self.quick_error = error_label()
 
         self.model = TimelineModel(ops, self)
@@ -105,7 +108,7 @@ class ActivityPane(QWidget):
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(title_label("Timeline", 1.05))
+        lower_layout.addLayout(heading)
         lower_layout.addLayout(quick_row)
         lower_layout.addWidget(self.quick_error)
         lower_layout.addWidget(self.timeline_stack, 1)
@@ -162,6 +165,9 @@ class ActivityPane(QWidget):
         self.card = card
         self.card_view.set_card(card)
         self.stack.setCurrentIndex(1)
+        if self._focus_when_loaded:
+            self._focus_when_loaded = False
+            self.quick.setFocus(Qt.FocusReason.OtherFocusReason)
         self.card_shown.emit(card)
 
     def _card_failed(self, generation: int, exc: BaseException) -> None:
@@ -184,8 +190,11 @@ class ActivityPane(QWidget):
     # -- logging ---------------------------------------------------------
 
     def focus_quick_entry(self) -> None:
-        if self.card is not None:
+        """Keyboard to the quick entry (once the card is in, if it is still loading)."""
+        if self.card is not None and self.card.id == self.contact_id:
             self.quick.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif self.contact_id is not None:
+            self._focus_when_loaded = True
 
     def log_quick(self) -> None:
         """Log what is typed in the quick entry as the chosen kind."""
@@ -275,10 +284,15 @@ class ActivityPane(QWidget):
     ) -> None:
         """Move a complaint along; resolving asks how it was resolved."""
         if status == ComplaintStatus.RESOLVED.value and resolution is None:
-            text, ok = QInputDialog.getText(self, "Resolve complaint", "How was it resolved?")
-            if not ok:
-                return
-            resolution = text
+            dialog = QInputDialog(self)
+            dialog.setWindowTitle("Resolve complaint")
+            dialog.setLabelText("How was it resolved?")
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.textValueSelected.connect(
+                lambda text: self.set_complaint_status(activity, status, text)
+            )
+            dialog.open()
+            return
         activities = self._crm.activities
         self._ops.write(
             lambda: activities.set_complaint_status(activity.id, status, resolution or ""),

@@ -49,9 +49,11 @@ class ContactsPane(QWidget):
         self._company_id: str | None = None
         self._keep: str | None = None
         self._select_when_loaded = False
+        self._restoring = False  # re-selecting after a reload must not switch the card
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, phone, e-mail, notes…  (Ctrl+F)")
+        self.search.setPlaceholderText("Search names, phones, e-mails…")
+        self.search.setToolTip("Search as you type, also notes and activity text (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search contacts")
         self.search.installEventFilter(self)
@@ -191,11 +193,7 @@ class ContactsPane(QWidget):
             self._select_when_loaded = False
             self.select_first()
         elif self._keep:
-            row = self.model.row_of(self._keep)
-            if row >= 0:
-                self.view.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                )
+            self.select_quietly(self._keep)
 
     def _show_empty_state(self) -> None:
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
@@ -239,6 +237,21 @@ class ContactsPane(QWidget):
             self.view.setCurrentIndex(self.model.index(0, 0))
             self.view.setFocus()
 
+    def select_quietly(self, contact_id: str | None) -> bool:
+        """Highlight ``contact_id`` if it is loaded (else clear), without announcing it."""
+        row = self.model.row_of(contact_id) if contact_id else -1
+        self._restoring = True
+        try:
+            if row >= 0:
+                self.view.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+            else:
+                self.view.selectionModel().clear()
+        finally:
+            self._restoring = False
+        return row >= 0
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -246,7 +259,8 @@ class ContactsPane(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             self._keep = current.data(ID_ROLE)
-            self._select_timer.start()
+            if not self._restoring:
+                self._select_timer.start()
 
     def _emit_selected(self) -> None:
         contact_id = self.current_id()

@@ -152,10 +152,12 @@ class FollowUpsPane(QWidget):
         changes = ChangeSet(frozenset({item.contact_id}) if item else frozenset(), followups=True)
         self._ops.write(lambda: followups.reschedule(followup_id, until), changes)
 
-    def reschedule(self, item: FollowUpView) -> None:
+    def reschedule(self, item: FollowUpView) -> RescheduleDialog:
         dialog = RescheduleDialog(item.due_at, f"{item.contact_name} — {item.text}", self)
-        if dialog.exec():
-            self.snooze(item.id, dialog.due())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.snooze(item.id, dialog.due()))
+        dialog.open()
+        return dialog
 
     def delete(self, item: FollowUpView) -> None:
         followups = self._crm.followups

@@ -23,6 +23,7 @@ ERROR_COLOR = "#c62828"
 #: Added to the application's style sheet: fields marked invalid get a red border.
 STYLE_SHEET = f"""
 *[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 3px; padding: 2px; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QLabel[role="error"] {{ color: {ERROR_COLOR}; }}
 QLabel[role="empty"] {{ color: palette(placeholder-text); }}
 QLabel[role="muted"] {{ color: palette(placeholder-text); }}
@@ -42,6 +43,17 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
     widget.setProperty("invalid", invalid)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (``&Due:``) focuses ``buddy``.
+
+    ``QFormLayout.addRow(text, layout)`` has no field to bind the mnemonic to
+    and would show the ``&``; rows holding a layout use this instead.
+    """
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
 
 
 def error_label() -> QLabel:

@@ -38,6 +38,7 @@ class Tile(QFrame):
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
+        layout.addStretch(1)
 
     def set(self, value: str, tooltip: str = "", alert: bool = False) -> None:
         self.value.setText(value)
@@ -245,9 +246,9 @@ class ContactCardView(QWidget):
         else:
             bits = []
             if terms.payment_terms_days is not None:
-                bits.append(f"{terms.payment_terms_days} days net")
+                bits.append(f"{terms.payment_terms_days}\u00a0days\u00a0net")
             if terms.discount_bp:
-                bits.append(f"{fmt.percent(terms.discount_bp)} off")
+                bits.append(f"{fmt.percent(terms.discount_bp)}\u00a0off")
             if terms.price_list:
                 bits.append(terms.price_list)
             via = f"Terms of {terms.holder_name}" if terms.holder_id != card.id else ""
