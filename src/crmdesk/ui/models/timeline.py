@@ -102,6 +102,32 @@ class TimelineModel(QAbstractListModel):
         if source is not None:
             self._request()
 
+    def reload(self) -> None:
+        """Fetch what is shown again and swap it in at once (no empty flash)."""
+        source = self._source
+        if source is None:
+            return
+        self._generation += 1
+        generation, limit = self._generation, max(PAGE, len(self._rows))
+        self._fetching = True
+        self._ops.read(
+            lambda: source(0, limit),
+            lambda rows: self._replaced(generation, rows, limit),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _replaced(self, generation: int, rows: list[ActivityView], limit: int) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self._html = {}
+        self._more = len(rows) == limit
+        self._fetching = False
+        self._ready = True
+        self.endResetModel()
+        self.loaded.emit()
+
     def activity(self, row: int) -> ActivityView | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 

@@ -60,6 +60,7 @@ class ActivityPane(QWidget):
         self.card: ContactCard | None = None
         self._generation = 0
         self._focus_when_loaded = False
+        self._timeline_of: str | None = None  # whose activities the timeline model holds
 
         self.card_view = ContactCardView()
         self.card_view.edit_requested.connect(self.edit_contact)
@@ -142,6 +143,7 @@ class ActivityPane(QWidget):
         if contact_id is None:
             self.card = None
             self.stack.setCurrentIndex(0)
+            self._timeline_of = None
             self.model.load(None)
             return
         generation, queries = self._generation, self._crm.queries
@@ -150,7 +152,10 @@ class ActivityPane(QWidget):
             lambda card: self._card_arrived(generation, card),
             lambda exc: self._card_failed(generation, exc),
         )
-        if self.card is None or self.card.id != contact_id or force:
+        if self._timeline_of == contact_id:
+            self.model.reload()  # same contact, something changed: swap the rows in place
+        else:
+            self._timeline_of = contact_id
             activities = self._crm.activities
             self.model.load(
                 lambda offset, limit: activities.timeline(contact_id, limit=limit, offset=offset)
