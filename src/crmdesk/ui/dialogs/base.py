@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
+
+from crmdesk.ui.ops import describe
+from crmdesk.ui.widgets.common import show_error
 
 
 class FormDialog(QDialog):
@@ -46,3 +50,23 @@ class FormDialog(QDialog):
             event.ignore()
         else:
             super().closeEvent(event)
+
+
+class RecordDialog(FormDialog):
+    """A dialog that creates one record and reports its id through ``saved``.
+
+    Subclasses set ``self.problem`` (the inline error label) and pass
+    ``_saved``/``_failed`` as the callbacks of their save operation.
+    """
+
+    saved = Signal(str)
+    problem: QLabel
+
+    def _saved(self, record_id: str) -> None:
+        self.end_save()
+        self.saved.emit(record_id)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.end_save()
+        show_error(self.problem, describe(exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, QTime, Signal
+from PySide6.QtCore import QDateTime, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.stages import Priority, Recurrence
 from crmdesk.services.app import Crm
 from crmdesk.ui import fmt
-from crmdesk.ui.dialogs.base import FormDialog
-from crmdesk.ui.ops import ChangeSet, Ops, describe
-from crmdesk.ui.widgets.common import buddy_label, error_label, show_error
+from crmdesk.ui.dialogs.base import RecordDialog
+from crmdesk.ui.ops import ChangeSet, Ops
+from crmdesk.ui.widgets.common import buddy_label, error_label
 
 MORNING = QTime(9, 0)
 
@@ -63,10 +63,8 @@ def _due_edit(initial: datetime) -> tuple[QDateTimeEdit, QHBoxLayout]:
     return edit, row
 
 
-class FollowUpDialog(FormDialog):
+class FollowUpDialog(RecordDialog):
     """What to do next for a contact, and when."""
-
-    saved = Signal(str)
 
     def __init__(
         self, crm: Crm, ops: Ops, contact_id: str, contact_name: str, parent: QWidget | None = None
@@ -119,15 +117,6 @@ class FollowUpDialog(FormDialog):
             self._saved,
             self._failed,
         )
-
-    def _saved(self, followup_id: str) -> None:
-        self.end_save()
-        self.saved.emit(followup_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.end_save()
-        show_error(self.problem, describe(exc))
 
 
 class RescheduleDialog(QDialog):

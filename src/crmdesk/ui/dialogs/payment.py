@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -17,16 +16,14 @@ from crmdesk.domain.money import Money, format_plain, parse_amount
 from crmdesk.errors import ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.ui import fmt
-from crmdesk.ui.dialogs.base import FormDialog
-from crmdesk.ui.ops import ChangeSet, Ops, describe
+from crmdesk.ui.dialogs.base import RecordDialog
+from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.widgets.common import buddy_label, error_label, show_error
 from crmdesk.ui.widgets.fields import ValidatedField
 
 
-class PaymentDialog(FormDialog):
+class PaymentDialog(RecordDialog):
     """Amount, date and an optional note; "Pay in full" fills in what is owed."""
-
-    saved = Signal(str)
 
     def __init__(
         self,
@@ -115,12 +112,3 @@ class PaymentDialog(FormDialog):
             self._saved,
             self._failed,
         )
-
-    def _saved(self, activity_id: str) -> None:
-        self.end_save()
-        self.saved.emit(activity_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.end_save()
-        show_error(self.problem, describe(exc))

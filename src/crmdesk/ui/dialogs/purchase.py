@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -22,8 +22,8 @@ from crmdesk.errors import ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import LineInput
 from crmdesk.ui import fmt
-from crmdesk.ui.dialogs.base import FormDialog
-from crmdesk.ui.ops import ChangeSet, Ops, describe
+from crmdesk.ui.dialogs.base import RecordDialog
+from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.widgets.common import error_label, muted, set_invalid, show_error, title_label
 
 
@@ -83,10 +83,8 @@ class LineRow:
         )
 
 
-class PurchaseDialog(FormDialog):
+class PurchaseDialog(RecordDialog):
     """Records what a contact bought; the balance on the card follows."""
-
-    saved = Signal(str)
 
     def __init__(
         self, crm: Crm, ops: Ops, contact_id: str, contact_name: str, parent: QWidget | None = None
@@ -220,12 +218,3 @@ class PurchaseDialog(FormDialog):
             self._saved,
             self._failed,
         )
-
-    def _saved(self, activity_id: str) -> None:
-        self.end_save()
-        self.saved.emit(activity_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.end_save()
-        show_error(self.problem, describe(exc))
