@@ -1,0 +1,1 @@
+"""Offline-first sync: hybrid logical clock, wire protocol, client engine."""

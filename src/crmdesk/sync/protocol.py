@@ -1,0 +1,405 @@
+"""The sync wire protocol (version 1): the contract between client and server.
+
+JSON over HTTP. Every request carries the header ``X-Crmdesk-Protocol: 1``;
+a server that cannot speak it answers ``426`` with an ``ErrorBody`` whose
+``code`` is ``client_too_old`` or ``client_too_new``. Every endpoint but
+``/api/v1/hello`` and ``/api/v1/health`` needs ``Authorization: Bearer TOKEN``.
+
+Endpoints (all JSON; errors are ``ErrorBody`` with a 4xx/5xx status):
+
+- ``GET  /api/v1/health``  -> ``{"status": "ok"}``
+- ``GET  /api/v1/hello``   -> ``Hello``  (protocol range, server time, server id)
+- ``POST /api/v1/login``   ``LoginRequest`` -> ``LoginResponse``
+- ``POST /api/v1/logout``  revokes the token in use -> ``{"status": "ok"}``
+- ``POST /api/v1/push``    ``PushRequest`` -> ``PushResponse``
+- ``GET  /api/v1/pull?cursor=N&limit=L`` -> ``PullResponse``
+- ``GET  /api/v1/snapshot?after=KEY&limit=L`` -> ``SnapshotPage``
+- ``GET  /api/v1/summary`` -> ``Summary``
+
+The data model the server sees is generic: *rows* of named *entities* (the
+client's table names, e.g. ``contacts``, ``contact_phones``) made of
+*fields*, each field with its own clock stamp (``crmdesk.sync.hlc``). The
+server does not know the CRM schema; it keeps, per (entity, row_id, field),
+the winning value and stamp, plus the full history of accepted changes.
+
+Rules the server applies to a pushed change:
+
+1. Last writer wins per field: the change with the greater stamp is the value.
+2. ``base`` is the stamp of the value the client edited from (``None`` for a
+   field it never saw). When the server's current stamp for that field is not
+   ``base`` and both values differ, the edits were concurrent: the winner is
+   chosen by rule 1 and a ``Conflict`` is recorded with both values, who made
+   them and when. Conflicts are delivered to every client by ``pull``.
+3. The pseudo-field ``DELETED`` (value ``true``/``false``) is the row's
+   tombstone. Delete wins against a concurrent edit of another field (the row
+   stays deleted; a ``Conflict`` with field ``DELETED`` lets the user restore).
+4. A push is idempotent per ``(node, batch_id)``: a replay returns the stored
+   ``PushResponse`` and changes nothing. ``seq`` increases by one per batch
+   and node; the server refuses a gap (``409 out_of_order``) so the client
+   re-sends the missing batch first.
+5. A stamp more than ``MAX_CLOCK_AHEAD_MS`` ahead of the server's clock is
+   refused (``400 clock_ahead``) with nothing of the batch stored.
+6. Every accepted change gets the next server sequence number, assigned in
+   commit order (one writer at a time), so a pull cursor never skips a
+   change that commits late. ``pull`` returns changes with ``seq > cursor``
+   in order; the client applies a page and its ``next_cursor`` in one local
+   transaction.
+7. ``snapshot`` pages the current live field values ordered by ``key``
+   (``entity/row_id``) for a first sync; the first page's ``cursor`` is the
+   change sequence to pull from afterwards.
+8. ``summary`` gives, per entity, the number of live rows and a checksum:
+   hex of the XOR of ``sha256(entity|row_id|field|stamp)`` over every field
+   of every row (tombstoned rows included, so deletes count). The client
+   computes the same over its field clocks; a mismatch means resync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PROTOCOL_VERSION = 1
+MIN_PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Crmdesk-Protocol"
+DELETED = "_deleted"
+MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
+MAX_BATCH_CHANGES = 5000
+MAX_PAGE = 5000
+MAX_BODY_BYTES = 8 * 1024 * 1024
+ROLES = ("owner", "salesperson", "accountant")
+
+#: Error codes of ``ErrorBody.code``.
+ERROR_CODES = (
+    "client_too_old",
+    "client_too_new",
+    "unauthorized",  # 401: missing, unknown, expired or revoked token; bad password
+    "forbidden",  # 403: the user's role may not do this
+    "malformed",  # 400/422: not JSON or not the shape this protocol says
+    "too_large",  # 413: body or batch over the limits
+    "clock_ahead",  # 400
+    "out_of_order",  # 409: push seq leaves a gap
+    "not_found",
+    "server_error",
+)
+
+
+class ProtocolError(ValueError):
+    """A message does not have the shape the protocol says."""
+
+
+def _require(data: Any, name: str, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(data, dict) or name not in data:
+        raise ProtocolError(f"missing '{name}'")
+    value = data[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolError(f"'{name}' has the wrong type")
+    return value
+
+
+def _optional(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(name)
+    if value is not None and not isinstance(value, kind):
+        raise ProtocolError(f"'{name}' has the wrong type")
+    return value
+
+
+JsonScalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one row set to a value at a clock stamp.
+
+    ``value`` is a JSON scalar (dates and times as ISO text, money as
+    integer minor units, decimals as text). ``base`` is the stamp the client
+    edited from. ``seq``, ``user`` and ``node`` are filled by the server in
+    pulls (``node`` is the stamp's node; ``user`` the username who pushed).
+    """
+
+    entity: str
+    row_id: str
+    field: str
+    value: JsonScalar
+    stamp: str
+    base: str | None = None
+    seq: int | None = None
+    user: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None or k == "value"}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Change:
+        value = data.get("value") if isinstance(data, dict) else None
+        if isinstance(value, (list, dict)):
+            raise ProtocolError("'value' must be a JSON scalar")
+        return cls(
+            entity=_require(data, "entity", str),
+            row_id=_require(data, "row_id", str),
+            field=_require(data, "field", str),
+            value=value,
+            stamp=_require(data, "stamp", str),
+            base=_optional(data, "base", str),
+            seq=_optional(data, "seq", int),
+            user=_optional(data, "user", str),
+        )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two concurrent edits of one field: the value kept and the value that lost."""
+
+    id: str
+    entity: str
+    row_id: str
+    field: str
+    winner_value: JsonScalar
+    winner_stamp: str
+    winner_user: str | None
+    loser_value: JsonScalar
+    loser_stamp: str
+    loser_user: str | None
+    detected_at: str  # ISO UTC, server time
+    seq: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Conflict:
+        return cls(
+            id=_require(data, "id", str),
+            entity=_require(data, "entity", str),
+            row_id=_require(data, "row_id", str),
+            field=_require(data, "field", str),
+            winner_value=data.get("winner_value"),
+            winner_stamp=_require(data, "winner_stamp", str),
+            winner_user=_optional(data, "winner_user", str),
+            loser_value=data.get("loser_value"),
+            loser_stamp=_require(data, "loser_stamp", str),
+            loser_user=_optional(data, "loser_user", str),
+            detected_at=_require(data, "detected_at", str),
+            seq=_optional(data, "seq", int),
+        )
+
+
+@dataclass(frozen=True)
+class Hello:
+    protocol_min: int
+    protocol_max: int
+    server_time_ms: int
+    server_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Hello:
+        return cls(
+            _require(data, "protocol_min", int),
+            _require(data, "protocol_max", int),
+            _require(data, "server_time_ms", int),
+            _require(data, "server_id", str),
+        )
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    username: str
+    password: str
+    node: str  # the client's node id (stable per database file)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> LoginRequest:
+        return cls(
+            _require(data, "username", str),
+            _require(data, "password", str),
+            _require(data, "node", str),
+        )
+
+
+@dataclass(frozen=True)
+class LoginResponse:
+    token: str
+    expires_at: str  # ISO UTC
+    user_id: str
+    username: str
+    role: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> LoginResponse:
+        return cls(
+            _require(data, "token", str),
+            _require(data, "expires_at", str),
+            _require(data, "user_id", str),
+            _require(data, "username", str),
+            _require(data, "role", str),
+        )
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    node: str
+    batch_id: str
+    seq: int
+    changes: list[Change]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "batch_id": self.batch_id,
+            "seq": self.seq,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PushRequest:
+        changes = _require(data, "changes", list)
+        if len(changes) > MAX_BATCH_CHANGES:
+            raise ProtocolError(f"a batch holds at most {MAX_BATCH_CHANGES} changes")
+        return cls(
+            _require(data, "node", str),
+            _require(data, "batch_id", str),
+            _require(data, "seq", int),
+            [Change.from_json(c) for c in changes],
+        )
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    batch_id: str
+    accepted: int  # changes that became the field's value
+    superseded: int  # changes older than the server's value (kept in history only)
+    conflicts: list[Conflict] = field(default_factory=list)
+    server_time_ms: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "accepted": self.accepted,
+            "superseded": self.superseded,
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "server_time_ms": self.server_time_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PushResponse:
+        return cls(
+            _require(data, "batch_id", str),
+            _require(data, "accepted", int),
+            _require(data, "superseded", int),
+            [Conflict.from_json(c) for c in _require(data, "conflicts", list)],
+            _require(data, "server_time_ms", int),
+        )
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: list[Change]  # winning changes with seq > cursor, in seq order
+    conflicts: list[Conflict]  # conflicts recorded in the same seq range
+    next_cursor: int
+    has_more: bool
+    server_time_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "next_cursor": self.next_cursor,
+            "has_more": self.has_more,
+            "server_time_ms": self.server_time_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PullResponse:
+        return cls(
+            [Change.from_json(c) for c in _require(data, "changes", list)],
+            [Conflict.from_json(c) for c in _require(data, "conflicts", list)],
+            _require(data, "next_cursor", int),
+            _require(data, "has_more", bool),
+            _require(data, "server_time_ms", int),
+        )
+
+
+@dataclass(frozen=True)
+class SnapshotPage:
+    changes: list[Change]  # current field values, ordered by (entity, row_id, field)
+    cursor: int  # pull from here once the snapshot is complete (same on every page)
+    next_after: str | None  # pass as ``after`` for the next page; None when done
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "cursor": self.cursor,
+            "next_after": self.next_after,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SnapshotPage:
+        return cls(
+            [Change.from_json(c) for c in _require(data, "changes", list)],
+            _require(data, "cursor", int),
+            _optional(data, "next_after", str),
+        )
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    rows: int
+    checksum: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    entities: dict[str, EntitySummary]
+    cursor: int  # the summary is as of this change sequence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entities": {k: asdict(v) for k, v in self.entities.items()},
+            "cursor": self.cursor,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Summary:
+        entities = _require(data, "entities", dict)
+        return cls(
+            {
+                k: EntitySummary(_require(v, "rows", int), _require(v, "checksum", str))
+                for k, v in entities.items()
+            },
+            _require(data, "cursor", int),
+        )
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    code: str
+    message: str  # one sentence a user can read
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def field_digest(entity: str, row_id: str, field_name: str, stamp: str) -> int:
+    """One field's contribution to a ``Summary`` checksum (XOR-combined)."""
+    raw = f"{entity}|{row_id}|{field_name}|{stamp}".encode()
+    return int.from_bytes(hashlib.sha256(raw).digest(), "big")
+
+
+def checksum_hex(value: int) -> str:
+    """The XOR of field digests as 64 hex digits."""
+    return f"{value:064x}"
+
+
+def dumps(payload: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as sent on the wire."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
