@@ -30,6 +30,7 @@ def test_filters_by_kind_stage_tag_and_company(qtbot, window: MainWindow, crm) -
     _refilter(qtbot, window)
     assert _names(window) == ["Anna Aalto", "Acme Oy", "Bertta Berg"]
     assert pane.status.text() == "3 contacts"
+    assert pane.owner_filter.isHidden()  # one user: no owner filter to bother with
 
     pane.kind_filter.setCurrentIndex(pane.kind_filter.findData("company"))
     _refilter(qtbot, window)

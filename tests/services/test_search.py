@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from crmdesk.services import search as search_module
 from crmdesk.services.app import Crm
+from crmdesk.services.contact_queries import ContactFilter
 from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
 
 PASS = "correct horse battery"
@@ -180,3 +181,20 @@ def test_broad_phone_queries_still_answer(crm: Crm, rank_limit: int) -> None:
 def test_any_typed_text_is_a_safe_query(people: Crm, query: str) -> None:
     results = people.search.search(query)
     assert len(results) <= people.queries.count()
+
+
+@pytest.mark.parametrize("rank_limit", [2_000, 5])  # ranked path, and the broad path
+def test_filters_apply_to_every_match_not_only_the_top_hits(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, rank_limit: int
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_LIMIT", rank_limit)
+    for n in range(30):  # strong matches: "Lindqvist" in the name
+        crm.contacts.create("person", ContactPatch(first_name=f"Eeva{n}", last_name="Lindqvist"))
+    weak = crm.contacts.create(  # the only VIP matches through its notes, ranked last
+        "person", ContactPatch(first_name="Zed", last_name="Zulu", notes="met at Lindqvist's")
+    )
+    crm.contacts.update(weak, ContactPatch(add_tags=["vip"]))
+    assert weak not in [r.id for r in crm.search.search("lindqvist", limit=10)]
+    hits = crm.search.search("lindqvist", limit=10, flt=ContactFilter(tag="vip"))
+    assert [r.id for r in hits] == [weak]
+    assert crm.search.search("lindqvist", limit=10, flt=ContactFilter(stage="customer")) == []

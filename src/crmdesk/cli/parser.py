@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
+from crmdesk.cli import fields
 
 REF_HELP = "an id, e-mail, phone number (any format) or exact name"
 
@@ -263,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = _sub(sub, "audit", help="the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
     _sub(asub, "verify", help="check that no entry was altered, inserted or removed")
+
+    fields.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

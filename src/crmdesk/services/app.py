@@ -13,6 +13,7 @@ from crmdesk.services.activities import ActivityService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
+from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
@@ -35,6 +36,7 @@ class Crm:
         currency = currency or stored.get("currency") or DEFAULT_CURRENCY
         self.ctx = Context(db, users.default_actor(db), region, currency)
         self.contacts = ContactService(self.ctx)
+        self.custom_fields = CustomFieldService(self.ctx)
         self.queries = ContactQueries(self.ctx)
         self.activities = ActivityService(self.ctx)
         self.followups = FollowUpService(self.ctx)

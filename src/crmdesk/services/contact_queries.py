@@ -95,7 +95,8 @@ def summaries_by_num(session: Session, nums: Sequence[int]) -> list[ContactSumma
     return _summaries([by_num[n] for n in nums if n in by_num])
 
 
-def _filtered(stmt, flt: ContactFilter):  # type: ignore[no-untyped-def]
+def apply_filter(stmt: Any, flt: ContactFilter) -> Any:
+    """``stmt`` narrowed to live contacts that pass ``flt``."""
     stmt = stmt.where(Contact.deleted_at.is_(None))
     if flt.kind:
         stmt = stmt.where(Contact.kind == flt.kind)
@@ -132,7 +133,7 @@ class ContactQueries:
 
         Keyset paging: as fast at row 900,000 as at row 0.
         """
-        stmt = _filtered(summary_query(), flt)
+        stmt = apply_filter(summary_query(), flt)
         if after is not None:
             stmt = stmt.where(tuple_(Contact.sort_key, Contact.num) > tuple_(*after))
         stmt = stmt.order_by(Contact.sort_key, Contact.num).limit(limit)
@@ -142,7 +143,7 @@ class ContactQueries:
     def count(self, flt: ContactFilter = ContactFilter()) -> int:
         """How many live contacts pass the filter."""
         with self.ctx.read() as session:
-            stmt = _filtered(select(func.count()).select_from(Contact), flt)
+            stmt = apply_filter(select(func.count()).select_from(Contact), flt)
             return int(session.execute(stmt).scalar_one())
 
     def summaries(self, ids: Sequence[str]) -> list[ContactSummary]:
@@ -152,18 +153,20 @@ class ContactQueries:
         by_id = {row[0]: row for row in rows}
         return _summaries([by_id[i] for i in ids if i in by_id])
 
-    def filter_ids(self, ids: Sequence[str], flt: ContactFilter) -> set[str]:
-        """Those of ``ids`` that are live and pass ``flt`` (to narrow search results)."""
-        if not ids:
-            return set()
-        stmt = _filtered(select(Contact.id), flt).where(Contact.id.in_(list(ids)))
-        with self.ctx.read() as session:
-            return set(session.execute(stmt).scalars())
-
     def tags(self) -> list[str]:
         """All tag names, alphabetically."""
         with self.ctx.read() as session:
             return list(session.execute(select(Tag.name).order_by(func.lower(Tag.name))).scalars())
+
+    def users(self) -> list[tuple[str, str]]:
+        """(id, display name) of every active user, for the owner filter."""
+        with self.ctx.read() as session:
+            rows = session.execute(
+                select(User.id, User.display_name)
+                .where(User.deleted_at.is_(None))
+                .order_by(func.lower(User.display_name))
+            ).all()
+        return [(i, name) for i, name in rows]
 
     def companies(self, prefix: str = "", limit: int = 50) -> list[ContactSummary]:
         """Live companies whose name starts with ``prefix``."""

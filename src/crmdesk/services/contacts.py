@@ -16,6 +16,7 @@ from crmdesk.domain.money import parse_amount, validate_currency
 from crmdesk.domain.stages import Stage, parse_stage
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
+from crmdesk.services.custom_fields import normalize_value
 from crmdesk.services.inputs import AddressInput, ContactPatch, EmailInput, PhoneInput
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.store.models import (
@@ -296,7 +297,7 @@ class ContactService:
                 raise ValidationError(f"There is no custom field '{key}'.", field="custom")
             current = session.get(CustomValue, (contact.id, definition.id))
             old = current.value if current else None
-            value = value.strip()
+            value = normalize_value(definition.field_type, definition.label, value)
             if value == (old or ""):
                 continue
             if current is None:

@@ -1,18 +1,31 @@
 """Search as you type over names, companies, e-mails, phones, notes and
-activity text (FTS5), ranked, with every word matched as a prefix."""
+activity text (FTS5), ranked, with every word matched as a prefix.
+
+List filters (kind, stage, tag, company, owner) are applied in the same SQL,
+so a filtered search finds every match, not only those among the top hits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
 
-from crmdesk.services.contact_queries import summaries_by_num
+from sqlalchemy import column, func, select, table, text
+from sqlalchemy.orm import Session
+
+from crmdesk.domain.names import sort_key
+from crmdesk.services.contact_queries import ContactFilter, apply_filter, summaries_by_num
 from crmdesk.services.context import Context
 from crmdesk.services.views import ContactSummary
 from crmdesk.store import fts
+from crmdesk.store.models import Contact
 
 # Above this many matches ranking every hit costs more than a keystroke may;
 # such broad queries list name matches alphabetically instead.
 RANK_LIMIT = 2_000
+
+_FTS = table("contact_fts", column("rowid"))
+_MATCH = text("contact_fts MATCH :q")
+_RANK = text(f"bm25(contact_fts, {fts.WEIGHTS})")
 
 
 class SearchService:
@@ -21,54 +34,54 @@ class SearchService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def search(self, query: str, limit: int = 50) -> list[ContactSummary]:
-        """The best ``limit`` contacts for what the user typed."""
+    def search(
+        self, query: str, limit: int = 50, flt: ContactFilter | None = None
+    ) -> list[ContactSummary]:
+        """The best ``limit`` live contacts for what the user typed that pass ``flt``."""
         expression = fts.match_expression(query)
         if expression is None or limit <= 0:
             return []
+        flt = flt or ContactFilter()
         with self.ctx.read() as session:
-            hits = session.execute(
-                text(
-                    "SELECT count(*) FROM (SELECT rowid FROM contact_fts"
-                    " WHERE contact_fts MATCH :q LIMIT :cap)"
-                ),
-                {"q": expression, "cap": RANK_LIMIT + 1},
-            ).scalar_one()
-            if hits <= RANK_LIMIT:
-                nums = list(
-                    session.execute(
-                        text(
-                            f"SELECT rowid FROM contact_fts WHERE contact_fts MATCH :q"
-                            f" ORDER BY bm25(contact_fts, {fts.WEIGHTS}) LIMIT :n"
-                        ),
-                        {"q": expression, "n": limit},
-                    ).scalars()
-                )
+            if _hits(session, expression, flt) <= RANK_LIMIT:
+                stmt = _matching(flt).order_by(_RANK).limit(limit)
+                nums = list(session.execute(stmt, {"q": expression}).scalars())
             else:
-                nums = self._broad(session, query, expression, limit)
+                nums = _broad(session, query, expression, flt, limit)
             return summaries_by_num(session, nums)
 
-    def _broad(self, session, query: str, expression: str, limit: int) -> list[int]:  # type: ignore[no-untyped-def]
-        """Many matches: names starting with the query first, then other hits."""
-        from crmdesk.domain.names import sort_key
 
-        key = sort_key(query)
-        nums: list[int] = []
-        if key and not fts.PHONE_CHARS.match(query):
-            nums = list(
-                session.execute(
-                    text(
-                        "SELECT num FROM contacts WHERE deleted_at IS NULL"
-                        " AND sort_key >= :lo AND sort_key < :hi ORDER BY sort_key, num LIMIT :n"
-                    ),
-                    {"lo": key, "hi": key + "\uffff", "n": limit},
-                ).scalars()
-            )
-        if len(nums) < limit:
-            seen = set(nums)
-            more = session.execute(
-                text("SELECT rowid FROM contact_fts WHERE contact_fts MATCH :q LIMIT :n"),
-                {"q": expression, "n": limit * 2},
-            ).scalars()
-            nums += [n for n in more if n not in seen][: limit - len(nums)]
-        return nums
+def _matching(flt: ContactFilter) -> Any:
+    """Nums of the contacts whose document matches ``:q`` and that pass ``flt``."""
+    stmt = select(_FTS.c.rowid).select_from(_FTS).where(_MATCH)
+    if flt == ContactFilter():
+        return stmt  # the index holds live contacts only; no join needed
+    return apply_filter(stmt.join(Contact, Contact.num == _FTS.c.rowid), flt)
+
+
+def _hits(session: Session, expression: str, flt: ContactFilter) -> int:
+    """How many matches, counted up to ``RANK_LIMIT + 1``."""
+    capped = _matching(flt).limit(RANK_LIMIT + 1).subquery()
+    stmt = select(func.count()).select_from(capped)
+    return int(session.execute(stmt, {"q": expression}).scalar_one())
+
+
+def _broad(
+    session: Session, query: str, expression: str, flt: ContactFilter, limit: int
+) -> list[int]:
+    """Many matches: names starting with the query first, then other hits."""
+    key = sort_key(query)
+    nums: list[int] = []
+    if key and not fts.PHONE_CHARS.match(query):
+        stmt = (
+            apply_filter(select(Contact.num), flt)
+            .where(Contact.sort_key >= key, Contact.sort_key < key + "\uffff")
+            .order_by(Contact.sort_key, Contact.num)
+            .limit(limit)
+        )
+        nums = list(session.execute(stmt).scalars())
+    if len(nums) < limit:
+        seen = set(nums)
+        more = session.execute(_matching(flt).limit(limit * 2), {"q": expression}).scalars()
+        nums += [n for n in more if n not in seen][: limit - len(nums)]
+    return nums

@@ -73,6 +73,10 @@ class ContactsPane(QWidget):
             self.stage_filter.addItem(stage.label, stage.value)
         self.tag_filter = QComboBox()
         self.tag_filter.addItem("Any tag", None)
+        self.owner_filter = QComboBox()
+        self.owner_filter.addItem("Anyone's", None)
+        self.owner_filter.setToolTip("Show only the contacts one user owns")
+        self.owner_filter.setVisible(False)  # a single-user shop is never bothered with it
         self.company_filter = CompanyLineEdit(ops, lambda prefix: crm.queries.companies(prefix, 20))
         self.company_filter.setPlaceholderText("Any company")
         self.company_filter.setClearButtonEnabled(True)
@@ -83,9 +87,10 @@ class ContactsPane(QWidget):
         filters.addWidget(self.stage_filter, 0, 1)
         filters.addWidget(self.tag_filter, 1, 0)
         filters.addWidget(self.company_filter, 1, 1)
+        filters.addWidget(self.owner_filter, 2, 0, 1, 2)
         filters.setColumnStretch(0, 1)
         filters.setColumnStretch(1, 1)
-        for combo in (self.kind_filter, self.stage_filter, self.tag_filter):
+        for combo in (self.kind_filter, self.stage_filter, self.tag_filter, self.owner_filter):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -120,7 +125,8 @@ class ContactsPane(QWidget):
             (self.kind_filter, self.stage_filter),
             (self.stage_filter, self.tag_filter),
             (self.tag_filter, self.company_filter),
-            (self.company_filter, self.view),
+            (self.company_filter, self.owner_filter),
+            (self.owner_filter, self.view),
         ):
             QWidget.setTabOrder(a, b)
 
@@ -146,6 +152,7 @@ class ContactsPane(QWidget):
             stage=self.stage_filter.currentData(),
             tag=self.tag_filter.currentData(),
             company_id=self._company_id,
+            owner_id=self.owner_filter.currentData(),
         )
 
     def refresh(self) -> None:
@@ -156,15 +163,10 @@ class ContactsPane(QWidget):
         generation, flt, query = self._generation, self.filter(), self.search.text().strip()
         queries, search = self._crm.queries, self._crm.search
         if query:
-
-            def run() -> list[ContactSummary]:
-                rows = search.search(query, SEARCH_LIMIT)
-                if flt != ContactFilter():
-                    keep = queries.filter_ids([r.id for r in rows], flt)
-                    rows = [r for r in rows if r.id in keep]
-                return rows
-
-            self._ops.read(run, lambda rows: self._results(generation, query, rows))
+            self._ops.read(
+                lambda: search.search(query, SEARCH_LIMIT, flt),
+                lambda rows: self._results(generation, query, rows),
+            )
         else:
             self.model.browse(lambda after, limit: queries.page(flt, after, limit))
             self._ops.read(lambda: queries.count(flt), lambda n: self._counted(generation, n))
@@ -199,17 +201,18 @@ class ContactsPane(QWidget):
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
 
     def _load_tags(self) -> None:
-        self._ops.read(self._crm.queries.tags, self._tags_arrived)
+        queries = self._crm.queries
+        self._ops.read(
+            lambda: ([(t, t) for t in queries.tags()], queries.users()), self._choices_arrived
+        )
 
-    def _tags_arrived(self, tags: list[str]) -> None:
-        current = self.tag_filter.currentData()
-        self.tag_filter.blockSignals(True)
-        self.tag_filter.clear()
-        self.tag_filter.addItem("Any tag", None)
-        for tag in tags:
-            self.tag_filter.addItem(tag, tag)
-        self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(current)))
-        self.tag_filter.blockSignals(False)
+    def _choices_arrived(
+        self, choices: tuple[list[tuple[str, str]], list[tuple[str, str]]]
+    ) -> None:
+        tags, users = choices
+        _refill(self.tag_filter, "Any tag", tags)
+        _refill(self.owner_filter, "Anyone's", users)
+        self.owner_filter.setVisible(len(users) > 1)
 
     def _company_picked(self, company_id: str) -> None:
         self._company_id = company_id
@@ -281,3 +284,15 @@ class ContactsPane(QWidget):
                 self.select_first()
             return True
         return super().eventFilter(watched, event)
+
+
+def _refill(combo: QComboBox, anything: str, choices: list[tuple[str, str]]) -> None:
+    """Replace a filter combo's choices (value, text), keeping the current one if it can."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(anything, None)
+    for value, text in choices:
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.blockSignals(False)
