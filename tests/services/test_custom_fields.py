@@ -53,7 +53,7 @@ def test_move_reorders_and_clamps(crm: Crm) -> None:
     assert _labels(crm) == ["A", "C", "B"]
     crm.custom_fields.move("a", 10)
     assert _labels(crm) == ["C", "B", "A"]
-    assert [key for key, _ in crm.queries.custom_fields()] == ["c", "b", "a"]
+    assert [f.key for f in crm.custom_fields.list()] == ["c", "b", "a"]
 
 
 def test_values_are_checked_by_type_and_counted(crm: Crm) -> None:

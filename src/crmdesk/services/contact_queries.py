@@ -187,16 +187,6 @@ class ContactQueries:
         with self.ctx.read() as session:
             return _summaries(session.execute(stmt).all())
 
-    def custom_fields(self) -> list[tuple[str, str]]:
-        """(key, label) of every custom field definition."""
-        with self.ctx.read() as session:
-            rows = session.execute(
-                select(CustomField.key, CustomField.label)
-                .where(CustomField.deleted_at.is_(None))
-                .order_by(CustomField.position)
-            ).all()
-        return [(k, v) for k, v in rows]
-
     def resolve(self, ref: str, *, include_deleted: bool = False) -> str:
         """The id of the one contact ``ref`` names: an id, e-mail, phone or exact name.
 

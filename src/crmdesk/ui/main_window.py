@@ -25,6 +25,7 @@ from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
+from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.ops import ChangeSet, Ops
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
             file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
         )
         self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._action(
+            file, "Custom &fields…", self.edit_custom_fields, tip="Your own fields on every contact"
+        )
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
@@ -309,6 +313,11 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.crm, self.ops, self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply_settings)
+        dialog.open()
+
+    def edit_custom_fields(self) -> None:
+        dialog = CustomFieldsDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def generate_demo(self) -> None:

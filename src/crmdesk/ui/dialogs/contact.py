@@ -28,6 +28,7 @@ from crmdesk.domain.money import KNOWN, parse_amount
 from crmdesk.domain.stages import Stage
 from crmdesk.errors import ValidationError
 from crmdesk.services.app import Crm
+from crmdesk.services.custom_fields import CustomFieldView
 from crmdesk.services.inputs import ContactPatch, PhoneInput, TermsInput
 from crmdesk.services.views import ContactCard, PhoneView
 from crmdesk.ui import fmt
@@ -47,6 +48,8 @@ SOURCES = (
     "Advertisement",
     "Other",
 )
+
+CUSTOM_HINTS = {"number": "a number, e.g. 42", "date": "YYYY-MM-DD", "yesno": "yes or no"}
 
 
 def _scroll(widget: QWidget) -> QScrollArea:
@@ -111,7 +114,7 @@ class ContactDialog(FormDialog):
             self.emails.add()
         for rows in (self.phones, self.emails):
             rows.validity_changed.connect(self._explain)
-        ops.read(crm.queries.custom_fields, self._custom_fields_arrived)
+        ops.read(crm.custom_fields.list, self._custom_fields_arrived)
         self._explain()
 
     # -- tabs ------------------------------------------------------------
@@ -214,12 +217,13 @@ class ContactDialog(FormDialog):
             return f"'{text}' is not a percentage."
         return None if 0 <= value <= 100 else "A discount must be between 0 and 100 %."
 
-    def _custom_fields_arrived(self, fields: list[tuple[str, str]]) -> None:
+    def _custom_fields_arrived(self, fields: list[CustomFieldView]) -> None:
         values = dict(self._card.custom) if self._card else {}
-        for key, label in fields:
-            edit = QLineEdit(values.get(label, ""))
-            self._custom[key] = edit
-            self.terms_form.addRow(f"{label}:", edit)
+        for field in fields:
+            edit = QLineEdit(values.get(field.label, ""))
+            edit.setPlaceholderText(CUSTOM_HINTS.get(field.field_type, ""))
+            self._custom[field.key] = edit
+            self.terms_form.addRow(f"{field.label}:", edit)
 
     # -- filling and reading ---------------------------------------------
 
