@@ -2,48 +2,85 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from crmdesk.services import demo
 from crmdesk.services.contact_queries import ContactFilter
 from crmdesk.services.inputs import ContactPatch, LineInput
-from crmdesk.ui.models.contact_list import PAGE, ContactListModel
+from crmdesk.ui.models import contact_list
+from crmdesk.ui.models.contact_list import PAGE, ContactListModel, ListSource
 from crmdesk.ui.models.followups import FollowUpModel
 from crmdesk.ui.models.timeline import TimelineModel
 
 
-def test_contact_list_pages_lazily(qtbot, qtmodeltester, ops, crm) -> None:  # type: ignore[no-untyped-def]
-    demo.generate(crm, 450, seed=3)
-    total = crm.queries.count()
-    assert total > 2 * PAGE
-    asked: list[tuple[object, int]] = []
-
-    def source(after, limit):  # type: ignore[no-untyped-def]
-        asked.append((after, limit))
+def _source(crm, asked: list | None = None) -> ListSource:  # type: ignore[no-untyped-def]
+    def page(after, limit):  # type: ignore[no-untyped-def]
+        if asked is not None:
+            asked.append((after, limit))
         return crm.queries.page(ContactFilter(), after, limit)
 
+    return ListSource(
+        page=page,
+        count=crm.queries.count,
+        page_keys=lambda step: crm.queries.page_keys(ContactFilter(), step),
+    )
+
+
+def test_contact_list_is_windowed(qtbot, qtmodeltester, ops, crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(contact_list, "MAX_PAGES", 2)
+    demo.generate(crm, 650, seed=3)
+    total = crm.queries.count()
+    assert total > 3 * PAGE
+    asked: list[tuple[object, int]] = []
     model = ContactListModel(ops)
-    model.browse(source)
+    counted: list[int] = []
+    model.counted.connect(counted.append)
+    model.browse(_source(crm, asked))
     qtbot.waitUntil(lambda: model.ready)
-    assert model.rowCount() == PAGE, "only the first page is loaded"
-    assert asked == [(None, PAGE)]
-    qtmodeltester.check(model)  # the tester itself asks for the next page
+    assert asked == [(None, PAGE)], "the first page alone comes first"
+    qtbot.waitUntil(lambda: counted == [total])
+    assert model.rowCount() == total, "then the list has its full length at once"
+    assert not model.canFetchMore()
+
+    last_row = total - 1
+    assert model.index(last_row).data() == contact_list.PLACEHOLDER  # not loaded: asked for
+    qtbot.waitUntil(lambda: model.summary(last_row) is not None)
+    keys = crm.queries.page_keys(ContactFilter(), PAGE)
+    last_page = last_row // PAGE
+    assert asked[-1] == (keys[last_page - 1], PAGE), "keyset paging, not offsets"
+    everyone = crm.queries.page(ContactFilter(), None, total)
+    assert model.summary(last_row) == everyone[-1]
+    for row in (PAGE + 5, 2 * PAGE + 7):  # two more pages: the oldest page is let go
+        model.index(row).data()
+        qtbot.waitUntil(lambda row=row: model.summary(row) is not None)
+        assert model.summary(row) == everyone[row]
+    assert model.pages_held == 2
+    assert model.summary(0) is None and model.summary(last_row) is None
+    qtmodeltester.check(model)
     qtbot.waitUntil(lambda: ops.pending == 0)
-    while model.canFetchMore():
-        model.fetchMore()
-        assert not model.canFetchMore(), "one page in flight at a time"
-        qtbot.waitUntil(lambda: ops.pending == 0)
-    assert model.rowCount() == total
-    last = model.summary(PAGE - 1)
-    assert asked[1] == ((last.sort_key, last.num), PAGE), "keyset paging, not offsets"
-    names = [model.summary(r).sort_key for r in range(model.rowCount())]
-    assert names == sorted(names)
+
+
+def test_contact_list_pages_on_before_its_length_is_known(qtbot, ops, crm) -> None:  # type: ignore[no-untyped-def]
+    demo.generate(crm, 450, seed=4)
+    source = _source(crm)
+    slow = ListSource(source.page, count=lambda: time.sleep(1.5) or 0, page_keys=lambda n: [])
+    model = ContactListModel(ops)
+    model.browse(slow)
+    qtbot.waitUntil(lambda: model.ready)
+    assert model.rowCount() == PAGE and model.canFetchMore()
+    model.fetchMore()
+    assert not model.canFetchMore(), "one page in flight at a time"
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE)
+    assert model.summary(2 * PAGE - 1) == crm.queries.page(ContactFilter(), None, 2 * PAGE)[-1]
+    qtbot.waitUntil(lambda: ops.pending == 0, timeout=5000)
+    assert model.rowCount() == 0, "the (made-up) count of 0 is the truth once it arrives"
 
 
 def test_stale_page_is_dropped(qtbot, ops, crm) -> None:  # type: ignore[no-untyped-def]
     crm.contacts.create("person", ContactPatch(first_name="Old", last_name="List"))
     model = ContactListModel(ops)
-    model.browse(lambda after, limit: crm.queries.page(ContactFilter(), after, limit))
+    model.browse(_source(crm))
     model.show_results([])  # the user typed a search before the page arrived
     qtbot.waitUntil(lambda: ops.pending == 0)
     assert model.rowCount() == 0

@@ -356,6 +356,18 @@ def test_keyset_pages_return_every_contact_once_in_name_order(crm: Crm) -> None:
     assert [r.id for r in crm.queries.page(limit=100)] == expected
 
 
+def test_page_keys_start_every_page_at_any_depth(crm: Crm) -> None:
+    for first, last in NAMES:
+        person(crm, first, last)
+    everyone = crm.queries.page(limit=100)
+    keys = crm.queries.page_keys(ContactFilter(), 4)
+    assert len(keys) == len(NAMES) // 4  # a key ends every full page
+    for number, after in enumerate(keys, start=1):
+        assert crm.queries.page(after=after, limit=4) == everyone[number * 4 : number * 4 + 4]
+    companies = crm.queries.page_keys(ContactFilter(kind="company"), 1)
+    assert len(companies) == crm.queries.count(ContactFilter(kind="company"))
+
+
 def test_page_rows_carry_what_the_list_shows(crm: Crm) -> None:
     matti = person(
         crm,

@@ -140,6 +140,22 @@ class ContactQueries:
         with self.ctx.read() as session:
             return _summaries(session.execute(stmt).all())
 
+    def page_keys(self, flt: ContactFilter, step: int) -> list[tuple[str, int]]:
+        """The key ``(sort_key, num)`` of every ``step``-th contact in name order.
+
+        Entry ``k`` is what :meth:`page` takes as ``after`` to start page
+        ``k + 1``, so a list can jump to any depth with one keyset query.
+        """
+        rn = func.row_number().over(order_by=(Contact.sort_key, Contact.num)).label("rn")
+        ranked = apply_filter(select(Contact.sort_key, Contact.num, rn), flt).subquery()
+        stmt = (
+            select(ranked.c.sort_key, ranked.c.num)
+            .where(ranked.c.rn % step == 0)
+            .order_by(ranked.c.rn)
+        )
+        with self.ctx.read() as session:
+            return [(key, num) for key, num in session.execute(stmt)]
+
     def count(self, flt: ContactFilter = ContactFilter()) -> int:
         """How many live contacts pass the filter."""
         with self.ctx.read() as session:

@@ -21,7 +21,7 @@ from crmdesk.domain.stages import Stage
 from crmdesk.services.app import Crm
 from crmdesk.services.contact_queries import ContactFilter
 from crmdesk.services.views import ContactSummary
-from crmdesk.ui.models.contact_list import ID_ROLE, ContactListModel
+from crmdesk.ui.models.contact_list import ID_ROLE, ContactListModel, ListSource
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.widgets.common import empty_state, muted
 from crmdesk.ui.widgets.company_field import CompanyLineEdit
@@ -99,6 +99,7 @@ class ContactsPane(QWidget):
 
         self.model = ContactListModel(ops, self)
         self.model.loaded.connect(self._loaded)
+        self.model.counted.connect(self._counted)
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(ContactDelegate(self.view))
@@ -168,8 +169,13 @@ class ContactsPane(QWidget):
                 lambda rows: self._results(generation, query, rows),
             )
         else:
-            self.model.browse(lambda after, limit: queries.page(flt, after, limit))
-            self._ops.read(lambda: queries.count(flt), lambda n: self._counted(generation, n))
+            self.model.browse(
+                ListSource(
+                    page=lambda after, limit: queries.page(flt, after, limit),
+                    count=lambda: queries.count(flt),
+                    page_keys=lambda step: queries.page_keys(flt, step),
+                )
+            )
 
     def _results(self, generation: int, query: str, rows: list[ContactSummary]) -> None:
         if generation != self._generation:
@@ -181,9 +187,7 @@ class ContactsPane(QWidget):
         self.empty.setText(f"Nothing matches “{query}”.\n\nPress Ctrl+N to add a new contact.")
         self.model.show_results(rows)  # emits loaded: selection and empty state follow
 
-    def _counted(self, generation: int, count: int) -> None:
-        if generation != self._generation:
-            return
+    def _counted(self, count: int) -> None:
         self.status.setText(f"{count:,} contact{'s' if count != 1 else ''}".replace(",", "\u202f"))
         filtered = self.filter() != ContactFilter()
         self.empty.setText("No contacts match these filters." if filtered else NO_CONTACTS)
