@@ -20,9 +20,14 @@ Index = QModelIndex | QPersistentModelIndex
 class ContactDelegate(QStyledItemDelegate):
     """Paints one contact row; sizes follow the font, so 200 % scaling just works."""
 
+    @staticmethod
+    def row_height(metrics: QFontMetrics) -> int:
+        """Height of one row for a font: two lines of text and some air."""
+        return int(metrics.height() * 2.9)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        line = QFontMetrics(option.font).height()
-        return QSize(line * 10, int(line * 2.9))
+        metrics = QFontMetrics(option.font)
+        return QSize(metrics.height() * 10, self.row_height(metrics))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
