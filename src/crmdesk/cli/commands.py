@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crmdesk import instance
 from crmdesk.cli import output
+from crmdesk.cli.export_command import export
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
 from crmdesk.errors import ValidationError
@@ -444,5 +445,6 @@ HANDLERS: dict[str, Handler] = {
     "pop": pop,
     "demo": demo,
     "backup": backup,
+    "export": export,
     "audit verify": audit_verify,
 }

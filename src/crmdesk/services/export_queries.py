@@ -1,0 +1,482 @@
+"""The rows of each export kind, streamed from the store in keyset-paged batches.
+
+Every batch is one indexed query that starts after the last row of the batch
+before, so memory stays flat however many rows there are. Rows are tuples of
+typed values (``Decimal`` amounts, aware ``datetime``) in the column order of
+``interchange/columns.py``. Activities come in date order: one stream per
+kind over the ``(kind, occurred_at)`` index, merged.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from itertools import islice
+from operator import itemgetter
+from typing import Any
+
+from crmdesk.domain.money import currency_exponent
+from crmdesk.domain.stages import ActivityKind
+from crmdesk.interchange import columns
+from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
+
+Row = tuple[Any, ...]
+Batch = list[Row]
+BATCH = 2000
+
+_COMPANY = "CASE WHEN c.kind = 'company' THEN c.display_name ELSE coalesce(co.display_name, '') END"
+_CONTACT_JOINS = (
+    "JOIN contacts c ON c.id = {t}.contact_id LEFT JOIN contacts co ON co.id = c.company_id"
+)
+
+
+@cache
+def _scale(currency: str | None) -> int:
+    return -currency_exponent(currency) if currency else -2
+
+
+def amount(minor: int | None, currency: str | None) -> Decimal | None:
+    """Minor units as a decimal amount of ``currency`` (``1250`` EUR -> ``12.50``)."""
+    return None if minor is None else Decimal(minor).scaleb(_scale(currency))
+
+
+def moment(text: str | None) -> datetime | None:
+    """A stored UTC timestamp (``...Z``) as an aware datetime."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class ExportQueries:
+    """Counts and row batches of every kind, on one raw connection (one snapshot).
+
+    ``start``/``end`` are stored-format UTC bounds (``end`` exclusive) on each
+    kind's date: ``created_at`` for contacts, companies and deals,
+    ``occurred_at`` for activities, purchases and payments, ``due_at`` for
+    follow-ups.
+    """
+
+    def __init__(
+        self, conn: Any, default_currency: str, start: str | None, end: str | None
+    ) -> None:
+        self.conn = conn
+        self.default_currency = default_currency
+        self.start, self.end = start, end
+        self._days: dict[str, date] = {}
+
+    def local_day(self, text: str) -> date:
+        """The local calendar day of a stored UTC timestamp.
+
+        Worked out once per UTC hour when the local offset is whole hours.
+        """
+        day = self._days.get(text[:13])
+        if day is None:
+            local = datetime.fromisoformat(text).astimezone()
+            offset = local.utcoffset()
+            if offset is None or offset.seconds % 3600:
+                return local.date()
+            if len(self._days) > 100_000:
+                self._days.clear()
+            day = self._days[text[:13]] = local.date()
+        return day
+
+    # -- public ----------------------------------------------------------
+
+    def count(self, kind: str) -> int:
+        """How many rows ``kind`` will give."""
+        if kind in ("contacts", "companies"):
+            where, params = self._contact_filter(kind)
+            sql = f"SELECT count(*) FROM contacts c WHERE {where}"
+        elif kind in ("activities", "payments"):
+            where, params = self._period("a.occurred_at")
+            if kind == "payments":
+                where += " AND a.kind = 'payment'"
+            sql = f"SELECT count(*) FROM activities a WHERE a.deleted_at IS NULL{where}"
+        elif kind == "purchases":
+            where, params = self._period("a.occurred_at")
+            sql = (
+                "SELECT count(*) FROM activities a JOIN order_lines l ON l.activity_id = a.id"
+                f" WHERE a.kind = 'purchase' AND a.deleted_at IS NULL{where}"
+            )
+        elif kind == "followups":
+            where, params = self._period("f.due_at")
+            sql = (
+                "SELECT count(*) FROM followups f JOIN contacts c ON c.id = f.contact_id"
+                f" WHERE f.deleted_at IS NULL AND c.deleted_at IS NULL{where}"
+            )
+        else:
+            where, params = self._period("d.created_at")
+            sql = f"SELECT count(*) FROM deals d WHERE d.deleted_at IS NULL{where}"
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def batches(self, kind: str, limit: int | None = None, size: int = BATCH) -> Iterator[Batch]:
+        """The rows of ``kind`` in batches of at most ``size`` (``limit`` rows in all)."""
+        streams: dict[str, Callable[[int], Iterator[Batch]]] = {
+            "contacts": self._contacts,
+            "companies": self._contacts,
+            "activities": self._activities,
+            "purchases": self._purchases,
+            "payments": self._payments,
+            "followups": self._followups,
+            "deals": self._deals,
+        }
+        if kind in ("contacts", "companies"):
+            source = self._contacts(size, kind)
+        else:
+            source = streams[kind](size)
+        left = limit
+        for batch in source:
+            if left is not None:
+                batch = batch[:left]
+                left -= len(batch)
+            if batch:
+                yield batch
+            if left == 0:
+                return
+
+    # -- filters ---------------------------------------------------------
+
+    def _period(self, column: str) -> tuple[str, dict[str, str]]:
+        where, params = "", {}
+        if self.start is not None:
+            where += f" AND {column} >= :start"
+            params["start"] = self.start
+        if self.end is not None:
+            where += f" AND {column} < :end"
+            params["end"] = self.end
+        return where, params
+
+    def _contact_filter(self, kind: str) -> tuple[str, dict[str, str]]:
+        where, params = self._period("c.created_at")
+        if kind == "companies":
+            where += " AND c.kind = 'company'"
+        return "c.deleted_at IS NULL" + where, params
+
+    def _pages(
+        self,
+        sql: str,
+        params: dict[str, Any],
+        size: int,
+        key: Callable[[Row], dict[str, Any]],
+        full: Callable[[list[Row]], bool] | None = None,
+    ) -> Iterator[list[Row]]:
+        """Run a keyset query page after page; ``key(last_row)`` gives the next ``after``.
+
+        A page that is not ``full`` (fewer than ``size`` rows) is the last.
+        """
+        after: dict[str, Any] = params.pop("after")
+        while True:
+            rows = self.conn.execute(sql, {**params, "size": size, **after}).fetchall()
+            if not rows:
+                return
+            yield rows
+            if not (full(rows) if full else len(rows) >= size):
+                return
+            after = key(rows[-1])
+
+    # -- contacts and companies --------------------------------------------
+
+    def _contacts(self, size: int, kind: str = "contacts") -> Iterator[Batch]:
+        where, params = self._contact_filter(kind)
+        sql = (
+            "SELECT c.num, c.id, c.kind, c.display_name, c.first_name, c.last_name,"
+            f" {_COMPANY}, c.title, c.stage, c.source, coalesce(u.username, ''), c.website,"
+            " c.birthday, c.consent_marketing, c.notes, c.payment_terms_days,"
+            " c.credit_limit_minor, c.terms_currency, c.discount_bp, c.created_at, c.updated_at"
+            " FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
+            " LEFT JOIN users u ON u.id = c.owner_id"
+            f" WHERE {where} AND c.num > :num ORDER BY c.num LIMIT :size"
+        )
+        pick = itemgetter(*(columns.CONTACTS if kind == "contacts" else columns.COMPANIES))
+        pages = self._pages(sql, {**params, "after": {"num": 0}}, size, lambda r: {"num": r[0]})
+        for rows in pages:
+            yield [pick(record) for record in self._contact_records(rows)]
+
+    def _contact_records(self, rows: list[Row]) -> Iterator[dict[str, Any]]:
+        ids = [r[1] for r in rows]
+        emails = self._grouped(
+            "SELECT contact_id, label, address FROM contact_emails"
+            " WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
+            ids,
+            lambda r: Labelled(r[1], r[2]),
+        )
+        phones = self._grouped(
+            "SELECT contact_id, label, raw, e164 FROM contact_phones"
+            " WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
+            ids,
+            lambda r: PhoneNumber(r[1], r[2], r[3]),
+        )
+        addresses = self._grouped(
+            "SELECT contact_id, label, street, postal_code, city, region, country"
+            " FROM contact_addresses WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
+            ids,
+            lambda r: PostalAddress(*r[1:]),
+        )
+        tags = self._grouped(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
+            " WHERE ct.contact_id IN ({ids}) ORDER BY ct.contact_id, t.name COLLATE NOCASE",
+            ids,
+            itemgetter(1),
+        )
+        balances = self._balances(rows)
+        for r in rows:
+            (_num, cid, kind, display, first, last, company, title, stage, source, owner) = r[:11]
+            (website, birthday, consent, notes, terms_days, credit, terms_cur, discount) = r[11:19]
+            owed = balances.get(cid, {})
+            currency = terms_cur or (next(iter(owed)) if len(owed) == 1 else self.default_currency)
+            yield {
+                "id": cid,
+                "kind": kind,
+                "display_name": display,
+                "first_name": first,
+                "last_name": last,
+                "company": company,
+                "title": title,
+                "name": display,
+                "stage": stage,
+                "source": source,
+                "owner": owner,
+                "emails": emails.get(cid, ()),
+                "phones": phones.get(cid, ()),
+                "addresses": addresses.get(cid, ()),
+                "website": website,
+                "birthday": birthday,  # stored as an ISO date, exported as one
+                "tags": tags.get(cid, ()),
+                "consent_marketing": bool(consent),
+                "notes": notes,
+                "payment_terms_days": terms_days,
+                "credit_limit": amount(credit, currency),
+                "discount_percent": Decimal(discount or 0) / 100,
+                "balance": amount(owed.get(currency, 0), currency),
+                "currency": currency,
+                "created_at": moment(r[19]),
+                "updated_at": moment(r[20]),
+            }
+
+    def _grouped(
+        self, sql: str, ids: list[str], make: Callable[[Row], Any]
+    ) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for r in self.conn.execute(sql.format(ids=",".join("?" * len(ids))), ids):
+            out[r[0]].append(make(r))
+        return out
+
+    def _balances(self, rows: list[Row]) -> dict[str, dict[str, int]]:
+        """Purchases minus payments per contact and currency; a company's include its people's."""
+        ids = [r[1] for r in rows]
+        company_ids = [r[1] for r in rows if r[2] == "company"]
+        account_of = {i: [i] for i in ids}
+        if company_ids:
+            marks = ",".join("?" * len(company_ids))
+            for member, company in self.conn.execute(
+                f"SELECT id, company_id FROM contacts WHERE company_id IN ({marks})", company_ids
+            ):
+                account_of.setdefault(member, []).append(company)
+        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        everyone = list(account_of)
+        for start in range(0, len(everyone), 5000):
+            part = everyone[start : start + 5000]
+            sql = (
+                "SELECT contact_id, currency, sum(CASE WHEN kind = 'purchase'"
+                " THEN amount_minor ELSE -amount_minor END) FROM activities"
+                f" WHERE contact_id IN ({','.join('?' * len(part))})"
+                " AND kind IN ('purchase', 'payment') AND deleted_at IS NULL"
+                " AND amount_minor IS NOT NULL GROUP BY contact_id, currency"
+            )
+            for contact_id, currency, total in self.conn.execute(sql, part):
+                for account in account_of[contact_id]:
+                    out[account][currency] += int(total)
+        return out
+
+    # -- activities, purchases, payments -----------------------------------
+
+    @property
+    def dated(self) -> bool:
+        """True when a period is set: activities then come in date order."""
+        return self.start is not None or self.end is not None
+
+    def _activity_order(self, kind: str | None) -> tuple[str, str, dict[str, Any]]:
+        """WHERE (kind, period, keyset) and ORDER BY of activity pages, and their params.
+
+        With a period, the ``(kind, occurred_at)`` index gives date order and
+        reads only the period. Without one, pages follow the rowid: the order
+        rows were entered in, read from the file front to back (``+a.kind``
+        keeps the planner off the kind index there).
+        """
+        where, params = self._period("a.occurred_at")
+        if kind is not None:
+            where += " AND a.kind = :kind" if self.dated else " AND +a.kind = :kind"
+            params["kind"] = kind
+        if self.dated:
+            where += " AND (a.occurred_at, a.rowid) > (:at, :rid)"
+            order = "a.occurred_at, a.rowid"
+        else:
+            where += " AND a.rowid > :rid"
+            order = "a.rowid"
+        return f"a.deleted_at IS NULL{where}", order, params
+
+    def _activity_pages(
+        self, select: str, kind: str | None, size: int, extra: str = ""
+    ) -> Iterator[list[Row]]:
+        """Pages of activities (of one ``kind``); rows start with occurred_at and rowid."""
+        where, order, params = self._activity_order(kind)
+        sql = (
+            f"SELECT a.occurred_at, a.rowid, {select} FROM activities a"
+            f" {_CONTACT_JOINS.format(t='a')} {extra}"
+            f" WHERE {where} ORDER BY {order} LIMIT :size"
+        )
+        return self._pages(
+            sql,
+            {**params, "after": {"at": "", "rid": 0}},
+            size,
+            lambda r: {"at": r[0], "rid": r[1]},
+        )
+
+    def _activities(self, size: int) -> Iterator[Batch]:
+        select = (
+            f"a.id, a.kind, a.contact_id, c.display_name, {_COMPANY}, a.text, a.amount_minor,"
+            " a.currency, a.status, a.resolution, a.resolved_at, coalesce(u.username, '')"
+        )
+        extra = "LEFT JOIN users u ON u.id = a.user_id"
+        rows: Iterator[Row]
+        if self.dated:  # one stream per kind over its index, merged into date order
+            streams = [
+                (row for page in self._activity_pages(select, k.value, size, extra) for row in page)
+                for k in ActivityKind
+            ]
+            rows = heapq.merge(*streams)  # (occurred_at, rowid) come first and are unique
+        else:
+            rows = (row for page in self._activity_pages(select, None, size, extra) for row in page)
+        while batch := list(islice(rows, size)):
+            yield [
+                (
+                    r[2],
+                    moment(r[0]),
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    amount(r[8], r[9]),
+                    r[9],
+                    r[10],
+                    r[11],
+                    moment(r[12]),
+                    r[13],
+                )
+                for r in batch
+            ]
+
+    def _purchases(self, size: int) -> Iterator[Batch]:
+        where, order, params = self._activity_order("purchase")
+        sql = (
+            "WITH page AS (SELECT a.rowid AS rid, a.id, a.occurred_at, a.contact_id, a.currency"
+            f" FROM activities a WHERE {where} ORDER BY {order} LIMIT :size)"
+            " SELECT a.occurred_at, a.rid, a.id, a.contact_id, c.display_name,"
+            f" {_COMPANY}, l.position, l.description, coalesce(p.sku, ''), l.quantity,"
+            " l.unit_price_minor, l.line_total_minor, a.currency"
+            f" FROM page a {_CONTACT_JOINS.format(t='a')}"
+            " LEFT JOIN order_lines l ON l.activity_id = a.id"
+            " LEFT JOIN products p ON p.id = l.product_id"
+            f" ORDER BY {order.replace('rowid', 'rid')}, l.position"
+        )
+        # A page holds ``size`` purchases (and more lines); its last line gives the next key.
+        pages = self._pages(
+            sql,
+            {**params, "after": {"at": "", "rid": 0}},
+            size,
+            lambda r: {"at": r[0], "rid": r[1]},
+            lambda rows: len({r[1] for r in rows}) >= size,
+        )
+        for rows in pages:
+            yield [
+                (
+                    r[2],
+                    self.local_day(r[0]),
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6] + 1,
+                    r[7],
+                    r[8],
+                    Decimal(r[9]),
+                    amount(r[10], r[12]),
+                    amount(r[11], r[12]),
+                    r[12],
+                )
+                for r in rows
+                if r[6] is not None
+            ]
+
+    def _payments(self, size: int) -> Iterator[Batch]:
+        select = (
+            f"a.id, a.contact_id, c.display_name, {_COMPANY}, a.amount_minor, a.currency, a.text"
+        )
+        for rows in self._activity_pages(select, "payment", size):
+            yield [
+                (
+                    r[2],
+                    self.local_day(r[0]),
+                    r[3],
+                    r[4],
+                    r[5],
+                    amount(r[6], r[7]),
+                    r[7],
+                    r[8],
+                )
+                for r in rows
+            ]
+
+    # -- follow-ups and deals ----------------------------------------------
+
+    def _followups(self, size: int) -> Iterator[Batch]:
+        where, params = self._period("f.due_at")
+        sql = (
+            "SELECT f.rowid, f.id, f.due_at, f.contact_id, c.display_name, f.text, f.priority,"
+            " f.recurrence, coalesce(u.username, ''), f.done_at, f.deal_id"
+            " FROM followups f JOIN contacts c ON c.id = f.contact_id"
+            " LEFT JOIN users u ON u.id = f.owner_id"
+            f" WHERE f.deleted_at IS NULL AND c.deleted_at IS NULL{where} AND f.rowid > :rid"
+            " ORDER BY f.rowid LIMIT :size"
+        )
+        pages = self._pages(sql, {**params, "after": {"rid": 0}}, size, lambda r: {"rid": r[0]})
+        for rows in pages:
+            yield [
+                (r[1], moment(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], moment(r[9]), r[10])
+                for r in rows
+            ]
+
+    def _deals(self, size: int) -> Iterator[Batch]:
+        where, params = self._period("d.created_at")
+        sql = (
+            "SELECT d.rowid, d.id, d.title, d.contact_id, c.display_name, d.stage, d.value_minor,"
+            " d.currency, d.expected_close, coalesce(u.username, ''), d.reason, d.closed_at,"
+            " d.created_at FROM deals d JOIN contacts c ON c.id = d.contact_id"
+            " LEFT JOIN users u ON u.id = d.owner_id"
+            f" WHERE d.deleted_at IS NULL{where} AND d.rowid > :rid ORDER BY d.rowid LIMIT :size"
+        )
+        pages = self._pages(sql, {**params, "after": {"rid": 0}}, size, lambda r: {"rid": r[0]})
+        for rows in pages:
+            yield [
+                (
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    amount(r[6], r[7]),
+                    r[7],
+                    _day(r[8]),
+                    r[9],
+                    r[10],
+                    moment(r[11]),
+                    moment(r[12]),
+                )
+                for r in rows
+            ]
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
