@@ -26,7 +26,7 @@ from crmdesk.interchange.csv_writer import CsvWriter
 from crmdesk.interchange.ics_writer import IcsWriter
 from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
 from crmdesk.services.context import Context
-from crmdesk.services.export_queries import ExportQueries
+from crmdesk.services.export_queries import BATCH, ExportQueries
 from crmdesk.store.types import format_utc
 
 KINDS = tuple(columns.BY_KIND)
@@ -131,8 +131,9 @@ def check_kind(kind: str, fmt: str = "csv") -> None:
 class ExportService:
     """Writes export files and previews their first rows."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, batch_size: int = BATCH) -> None:
         self.ctx = ctx
+        self.batch_size = batch_size  # rows per query and per write
 
     def count(self, kind: str, period: Period | None = None) -> int:
         """How many rows an export of ``kind`` over ``period`` holds."""
@@ -234,7 +235,7 @@ class ExportService:
             else:
                 writer = CsvWriter(out, names, request.csv)
             done = 0
-            for batch in queries.batches(request.kind):
+            for batch in queries.batches(request.kind, size=self.batch_size):
                 if cancelled is not None and cancelled():
                     return None
                 done += writer.write_rows(_records(names, batch) if as_records else batch)
