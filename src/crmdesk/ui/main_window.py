@@ -25,6 +25,7 @@ from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
+from crmdesk.ui.dialogs.export import ExportDialog, open_export_dialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.ops import ChangeSet, Ops
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._action(
             file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
         )
+        self._action(file, "&Export…", self.export, "Ctrl+Shift+E", tip="Write data to a file")
         self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -310,6 +312,10 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+
+    def export(self) -> ExportDialog:
+        """File ▸ Export…: contacts, activities, purchases... to CSV, vCard or iCalendar."""
+        return open_export_dialog(self, self.crm, self.ops)
 
     def generate_demo(self) -> None:
         run_demo_dialog(self, self.crm, self.ops)
