@@ -46,6 +46,7 @@ def export(crm: Crm, args: argparse.Namespace) -> int:
         csv=options,
         vcard_version=args.vcard_version,
         overwrite=args.overwrite,
+        limit=args.limit,
     )
     show = sys.stderr.isatty() and not args.json
     shown = False

@@ -108,6 +108,7 @@ def _export_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-format", help="e.g. dd.mm.yyyy or %%d.%%m.%%Y")
     p.add_argument("--vcard-version", choices=["3.0", "4.0"], default="3.0")
     p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N rows (a sample)")
 
 
 def _common() -> argparse.ArgumentParser:

@@ -88,6 +88,7 @@ class ExportRequest:
     csv: CsvOptions = field(default_factory=CsvOptions)
     vcard_version: str = "3.0"
     overwrite: bool = False
+    limit: int | None = None  # at most this many rows: a sample
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ class ExportService:
         batch, removes its temporary file and returns ``completed=False``.
         """
         check_kind(request.kind, request.format)
+        if request.limit is not None and request.limit < 1:
+            raise ValidationError("Give a row limit above zero.", field="limit")
         if request.format == "vcard" and request.vcard_version not in VERSIONS:
             raise ValidationError(
                 f"'{request.vcard_version}' is not a vCard version; use 3.0 or 4.0."
@@ -224,6 +227,8 @@ class ExportService:
         names = columns.BY_KIND[request.kind]
         with self._queries(request.period) as queries:
             total = queries.count(request.kind)
+            if request.limit is not None:
+                total = min(total, request.limit)
             if progress is not None:
                 progress(0, total)
             writer: _Writer
@@ -235,7 +240,8 @@ class ExportService:
             else:
                 writer = CsvWriter(out, names, request.csv)
             done = 0
-            for batch in queries.batches(request.kind, size=self.batch_size):
+            batches = queries.batches(request.kind, limit=request.limit, size=self.batch_size)
+            for batch in batches:
                 if cancelled is not None and cancelled():
                     return None
                 done += writer.write_rows(_records(names, batch) if as_records else batch)
@@ -265,6 +271,7 @@ class ExportService:
                         "file": str(target),
                         "from": start.isoformat() if start else None,
                         "to": end.isoformat() if end else None,
+                        "limit": request.limit,
                     },
                 )
                 if not request.overwrite and target.exists():
