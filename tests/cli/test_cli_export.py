@@ -70,6 +70,19 @@ def test_explicit_options_override_the_preset(db_cli, shop: Path) -> None:
     assert (record["date"], record["amount"]) == ("2026/10/20", "100.50")
 
 
+def test_limit_gives_a_sample(db_cli, shop: Path) -> None:
+    out = shop / "sample.csv"
+    done = db_cli(
+        "export", "contacts", "--out", str(out), "--limit", "1", "--date-format", "%d %b %Y"
+    )
+    assert done.code == 0, done.err
+    table = rows(out)
+    assert len(table) == 2
+    created = table[1][table[0].index("created_at")]
+    assert created[3:6].isalpha() and len(created) == len("23 Nov 2026 10:00:00")
+    assert db_cli("export", "contacts", "--out", str(out), "--limit", "0").code == 10
+
+
 def test_period_from_to(db_cli, shop: Path) -> None:
     out = shop / "october.csv"
     done = db_cli(

@@ -74,6 +74,7 @@ def test_date_format_tokens_and_strftime() -> None:
     assert parse_date_format("dd.mm.yyyy") == "%d.%m.%Y"
     assert parse_date_format("DD/MM/YY") == "%d/%m/%y"
     assert parse_date_format("%Y-%m-%d") == "%Y-%m-%d"
+    assert parse_date_format("%d %B %Y") == "%d %B %Y"
     assert CellFormatter(CsvOptions(date_format="%d/%m/%y")).cell(date(2026, 1, 5)) == "05/01/26"
     # Any other strftime directive works too (through strftime itself).
     assert CellFormatter(CsvOptions(date_format="%d %b %Y")).cell(date(2026, 1, 5)) == "05 Jan 2026"

@@ -9,7 +9,7 @@ stays a number. Dates and times are written in local time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -126,7 +126,8 @@ def parse_date_format(text: str) -> str:
     """``dd.mm.yyyy`` or a ``strftime`` pattern (``%d.%m.%Y``) as a ``strftime`` pattern."""
     pattern = text if "%" in text else _TOKEN_RE.sub(lambda m: _TOKENS[m[0]], text.lower())
     directives = set(re.findall(r"%.", pattern))
-    if not {"%d", "%m"} <= directives or not directives & {"%Y", "%y"}:
+    months, years = {"%m", "%b", "%B"}, {"%Y", "%y"}
+    if "%d" not in directives or not directives & months or not directives & years:
         raise ValidationError(
             f"'{text}' is not a date format with day, month and year, like dd.mm.yyyy or %d.%m.%Y."
         )
@@ -242,5 +243,7 @@ class CellFormatter:
                 cells[i] = by_type.get(t, cell)(v)
         return cells
 
-    def _lines(self, values: Iterable[object]) -> str:
+    def _lines(self, values: Sequence[object]) -> str:
+        if not values:
+            return ""
         return neutralize("\n".join(str(v) for v in values))
