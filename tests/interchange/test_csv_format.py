@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from crmdesk.interchange.csv_format import (
     resolve_options,
 )
 from crmdesk.interchange.csv_writer import CsvWriter
-from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
+from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress, UtcTimestamp
 
 
 def test_default_is_comma_point_iso_utf8_with_bom() -> None:
@@ -110,6 +111,22 @@ def test_datetimes_are_local_time(helsinki: None) -> None:
     # Across the spring change: 00:59 UTC is 02:59 EET, 01:00 UTC is 04:00 EEST.
     assert fmt.cell(datetime(2026, 3, 29, 0, 59, tzinfo=UTC)) == "29.03.2026 02:59:00"
     assert fmt.cell(datetime(2026, 3, 29, 1, 0, tzinfo=UTC)) == "29.03.2026 04:00:00"
+    # Stored timestamps pass as text and come out the same.
+    assert fmt.cell(UtcTimestamp("2026-01-15T22:30:05.120Z")) == "16.01.2026 00:30:05"
+    assert fmt.cell(UtcTimestamp("2026-03-29T01:00:00.000Z")) == "29.03.2026 04:00:00"
+    assert fmt.row([UtcTimestamp("2026-07-15T22:30:05.000Z")]) == ["16.07.2026 01:30:05"]
+
+
+def test_part_hour_zones_are_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30
+    time.tzset()
+    try:
+        fmt = CellFormatter(CsvOptions())
+        assert fmt.cell(UtcTimestamp("2026-01-15T18:45:10.000Z")) == "2026-01-16 00:15:10"
+        assert fmt.cell(UtcTimestamp("2026-01-15T18:15:10.000Z")) == "2026-01-15 23:45:10"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_multi_value_cells_follow_columns_conventions() -> None:

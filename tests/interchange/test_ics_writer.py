@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import icalendar
 
 from crmdesk.interchange.ics_writer import IcsWriter
+from crmdesk.interchange.records import UtcTimestamp
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -39,7 +40,11 @@ def calendar(*records: dict[str, object]) -> bytes:
 
 def test_calendar_is_read_back_by_icalendar() -> None:
     done = followup(
-        id="f2", done_at=datetime(2026, 11, 20, tzinfo=UTC), priority="low", text="x" * 200
+        id="f2",
+        due_at=UtcTimestamp("2026-11-20T08:00:00.000Z"),  # as the store passes it
+        done_at=UtcTimestamp("2026-11-20T09:30:00.000Z"),
+        priority="low",
+        text="x" * 200,
     )
     data = calendar(followup(), done)
     cal = icalendar.Calendar.from_ical(data)
@@ -57,6 +62,8 @@ def test_calendar_is_read_back_by_icalendar() -> None:
     assert int(second["PRIORITY"]) == 9
     assert "RRULE" not in second  # its next occurrence is a follow-up of its own
     assert str(second["SUMMARY"]) == "Anna Virtanen: " + "x" * 200
+    assert second.decoded("DTSTART") == datetime(2026, 11, 20, 8, tzinfo=UTC)
+    assert "Done: 2026-11-20 09:30 UTC" in str(second["DESCRIPTION"])
 
 
 def test_crlf_and_folding() -> None:

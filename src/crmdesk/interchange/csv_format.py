@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmdesk.errors import ValidationError
+from crmdesk.interchange.records import UtcTimestamp
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -145,6 +146,12 @@ def neutralize(text: str) -> str:
     return text
 
 
+def format_utc_text(value: datetime) -> str:
+    """An aware datetime as a :class:`UtcTimestamp`'s text."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond // 1000:03d}Z"
+
+
 def _compile(pattern: str) -> Callable[[datetime | date], str]:
     """A fast formatter for the common directives; ``strftime`` for any other."""
     parts = re.split(r"(%.)", pattern)
@@ -160,7 +167,8 @@ class CellFormatter:
     """Turns typed values into the text of cells.
 
     ``None`` is empty, ``bool`` is ``yes``/``no``, ``int`` and ``Decimal`` are
-    plain numbers in the chosen decimal style, ``datetime`` is local time,
+    plain numbers in the chosen decimal style, ``datetime`` and
+    :class:`~crmdesk.interchange.records.UtcTimestamp` are local time,
     ``date`` uses the date format, a list or tuple is one value per line, and
     any text is neutralized.
     """
@@ -169,7 +177,7 @@ class CellFormatter:
         self.options = options
         self._date = _compile(options.date_format)
         self._datetime = _compile(options.datetime_format)
-        self._hours: dict[tuple[int, int, int, int], str] = {}
+        self._hours: dict[str, str] = {}
         self._dates: dict[date, str] = {}
         comma = options.decimal == ","
         self._number: Callable[[Decimal], str] = (
@@ -181,6 +189,7 @@ class CellFormatter:
             int: str,
             Decimal: self._number,
             datetime: self.local_datetime,
+            UtcTimestamp: self.local_timestamp,
             date: self.local_date,
             type(None): lambda _v: "",
             list: self._lines,
@@ -188,25 +197,28 @@ class CellFormatter:
         }
 
     def local_datetime(self, value: datetime) -> str:
-        """An aware datetime in local time (a naive one is taken as UTC).
+        """An aware datetime in local time (a naive one is taken as UTC)."""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return self.local_timestamp(UtcTimestamp(format_utc_text(value)))
+
+    def local_timestamp(self, text: UtcTimestamp) -> str:
+        """A stored UTC timestamp in local time.
 
         Local time is worked out once per UTC hour (zones move by whole hours
-        at hour boundaries); minutes and seconds are copied. Zones with a
-        part-hour offset take the slow, exact path every time.
+        at hour boundaries); minutes and seconds are copied from the text.
+        Zones with a part-hour offset take the exact path every time.
         """
-        if value.tzinfo is not UTC:
-            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        key = (value.year, value.month, value.day, value.hour)
-        head = self._hours.get(key)
+        head = self._hours.get(text[:13])
         if head is None:
-            local = value.astimezone()
+            local = text.moment().astimezone()
             offset = local.utcoffset()
             if offset is None or offset.seconds % 3600:
                 return self._datetime(local)
             if len(self._hours) > 100_000:
                 self._hours.clear()
-            head = self._hours[key] = self._datetime(local.replace(minute=0, second=0))[:-6]
-        return f"{head}:{value.minute:02d}:{value.second:02d}"
+            head = self._hours[text[:13]] = self._datetime(local.replace(minute=0, second=0))[:-6]
+        return head + text[13:19]
 
     def local_date(self, value: date) -> str:
         """A calendar date in the date format (formatted once per day seen)."""

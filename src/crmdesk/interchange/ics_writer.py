@@ -1,6 +1,7 @@
 """iCalendar (RFC 5545) export of follow-ups: one VEVENT each, times in UTC.
 
-Records are mappings with the follow-ups columns of ``columns.py``. An open
+Records are mappings with the follow-ups columns of ``columns.py`` (times
+as datetimes or :class:`~crmdesk.interchange.records.UtcTimestamp`). An open
 follow-up is ``STATUS:CONFIRMED`` and carries its ``RRULE`` when it repeats;
 a done one is ``STATUS:CANCELLED`` (calendars show it struck through), without
 a rule, since crmdesk scheduled its next occurrence as a follow-up of its own.
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from crmdesk.interchange.content_lines import content_line, escape
+from crmdesk.interchange.records import as_datetime
 
 PRODID = "-//crmdesk//crmdesk follow-ups//EN"
 DURATION = "PT30M"
@@ -55,17 +57,19 @@ class IcsWriter:
 
     def event(self, r: Mapping[str, object]) -> str:
         """One follow-up as a VEVENT."""
-        due = r["due_at"]
-        assert isinstance(due, datetime)
+        due = as_datetime(r["due_at"])
+        if due is None:
+            raise ValueError(f"follow-up {r['id']} has no due time")
         contact, text = str(r.get("contact") or ""), str(r.get("text") or "")
-        done = isinstance(r.get("done_at"), datetime)
+        done_at = as_datetime(r.get("done_at"))
+        done = done_at is not None
         summary = f"{contact}: {text}" if text else f"Follow up with {contact}"
         details = [text] if text else []
         details.append(f"Contact: {contact}")
         if r.get("owner"):
             details.append(f"Owner: {r['owner']}")
-        if done:
-            details.append(f"Done: {utc_stamp(r['done_at'])}")  # type: ignore[arg-type]
+        if done_at is not None:
+            details.append(f"Done: {done_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
         lines = [
             content_line("BEGIN", "VEVENT"),
             content_line("UID", f"{r['id']}@crmdesk"),

@@ -6,6 +6,7 @@ must be cheap to create.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from crmdesk.interchange.columns import ADDRESS_PART_SEPARATOR, LABEL_SEPARATOR
@@ -50,3 +51,24 @@ class PostalAddress(NamedTuple):
         parts = (self.street, self.postal_code, self.city, self.region, self.country)
         joined = ADDRESS_PART_SEPARATOR.join(p.replace("\n", ", ") for p in parts)
         return _labelled(self.label, joined)
+
+
+class UtcTimestamp(str):
+    """A UTC instant as fixed-width ISO text, ``2026-11-23T09:15:00.123Z``.
+
+    The form the store keeps: passed along as it is (an export has millions)
+    and parsed only by a writer that needs the instant itself.
+    """
+
+    __slots__ = ()
+
+    def moment(self) -> datetime:
+        """The aware UTC datetime."""
+        return datetime.fromisoformat(self)
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A datetime or :class:`UtcTimestamp` as an aware datetime (anything else: None)."""
+    if isinstance(value, UtcTimestamp):
+        return value.moment()
+    return value if isinstance(value, datetime) else None

@@ -7,12 +7,12 @@ multi-value columns hold :mod:`~crmdesk.interchange.records` values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import BinaryIO, TypeVar
 
 from crmdesk.errors import ValidationError
 from crmdesk.interchange.content_lines import content_line, escape, structured
-from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
+from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress, as_datetime
 
 VERSIONS = ("3.0", "4.0")
 PRODID = "-//crmdesk//crmdesk export//EN"
@@ -84,8 +84,8 @@ class VCardWriter:
             lines.append(content_line("CATEGORIES", ",".join(escape(t) for t in tags)))
         if r.get("notes"):
             lines.append(content_line("NOTE", escape(str(r["notes"]))))
-        updated = r.get("updated_at")
-        if isinstance(updated, datetime):
+        updated = as_datetime(r.get("updated_at"))
+        if updated is not None:
             stamp = updated.astimezone(UTC)
             lines.append(
                 content_line(

@@ -2,9 +2,10 @@
 
 Every batch is one indexed query that starts after the last row of the batch
 before, so memory stays flat however many rows there are. Rows are tuples of
-typed values (``Decimal`` amounts, aware ``datetime``) in the column order of
-``interchange/columns.py``. Activities come in date order: one stream per
-kind over the ``(kind, occurred_at)`` index, merged.
+typed values (``Decimal`` amounts, ``UtcTimestamp`` times) in the column order
+of ``interchange/columns.py``. Without a period, rows come in the order they
+were entered, read from the file front to back. With one, activities come in
+date order: one stream per kind over the ``(kind, occurred_at)`` index, merged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from crmdesk.domain.money import currency_exponent
 from crmdesk.domain.stages import ActivityKind
 from crmdesk.interchange import columns
-from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
+from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress, UtcTimestamp
 
 Row = tuple[Any, ...]
 Batch = list[Row]
@@ -44,9 +45,9 @@ def amount(minor: int | None, currency: str | None) -> Decimal | None:
     return None if minor is None else Decimal(minor).scaleb(_scale(currency))
 
 
-def moment(text: str | None) -> datetime | None:
-    """A stored UTC timestamp (``...Z``) as an aware datetime."""
-    return None if text is None else datetime.fromisoformat(text)
+def moment(text: str | None) -> UtcTimestamp | None:
+    """A stored UTC timestamp (``...Z``), passed on as it is."""
+    return None if text is None else UtcTimestamp(text)
 
 
 class ExportQueries:
