@@ -182,9 +182,14 @@ class ExportService:
         target = Path(request.path).expanduser().absolute()
         _check_target(target, request.overwrite)
         began = clock.perf_counter()
-        fd, tmp_name = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+            )
+        except OSError as exc:
+            raise ExportError(
+                f"Could not write in {target.parent}: {exc.strerror or exc}."
+            ) from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
