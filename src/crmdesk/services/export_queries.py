@@ -371,26 +371,35 @@ class ExportQueries:
             ]
 
     def _purchases(self, size: int) -> Iterator[Batch]:
-        where, order, params = self._activity_order("purchase")
-        sql = (
-            "WITH page AS (SELECT a.rowid AS rid, a.id, a.occurred_at, a.contact_id, a.currency"
-            f" FROM activities a WHERE {where} ORDER BY {order} LIMIT :size)"
-            " SELECT a.occurred_at, a.rid, a.id, a.contact_id, c.display_name,"
-            f" {_COMPANY}, l.position, l.description, coalesce(p.sku, ''), l.quantity,"
-            " l.unit_price_minor, l.line_total_minor, a.currency"
-            f" FROM page a {_CONTACT_JOINS.format(t='a')}"
-            " LEFT JOIN order_lines l ON l.activity_id = a.id"
-            " LEFT JOIN products p ON p.id = l.product_id"
-            f" ORDER BY {order.replace('rowid', 'rid')}, l.position"
+        lines = (
+            f"c.display_name, {_COMPANY}, l.position, l.description, coalesce(p.sku, ''),"
+            " l.quantity, l.unit_price_minor, l.line_total_minor, a.currency"
         )
-        # A page holds ``size`` purchases (and more lines); its last line gives the next key.
-        pages = self._pages(
-            sql,
-            {**params, "after": {"at": "", "rid": 0}},
-            size,
-            lambda r: {"at": r[0], "rid": r[1]},
-            lambda rows: len({r[1] for r in rows}) >= size,
-        )
+        joins = f"{_CONTACT_JOINS.format(t='a')} LEFT JOIN products p ON p.id = l.product_id"
+        if self.dated:  # pages of ``size`` purchases in date order, with all their lines
+            where, order, params = self._activity_order("purchase")
+            sql = (
+                "WITH page AS (SELECT a.rowid AS rid, a.id, a.occurred_at, a.contact_id,"
+                f" a.currency FROM activities a WHERE {where} ORDER BY {order} LIMIT :size)"
+                f" SELECT a.occurred_at, a.rid, a.id, a.contact_id, {lines}"
+                f" FROM page a LEFT JOIN order_lines l ON l.activity_id = a.id {joins}"
+                " ORDER BY a.occurred_at, a.rid, l.position"
+            )
+            pages = self._pages(
+                sql,
+                {**params, "after": {"at": "", "rid": 0}},
+                size,
+                lambda r: {"at": r[0], "rid": r[1]},
+                lambda rows: len({r[1] for r in rows}) >= size,  # rows are lines
+            )
+        else:  # order lines front to back: the order purchases were entered in
+            sql = (
+                f"SELECT a.occurred_at, l.rowid, a.id, a.contact_id, {lines}"
+                f" FROM order_lines l JOIN activities a ON a.id = l.activity_id {joins}"
+                " WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL"
+                " AND l.rowid > :rid ORDER BY l.rowid LIMIT :size"
+            )
+            pages = self._pages(sql, {"after": {"rid": 0}}, size, lambda r: {"rid": r[1]})
         for rows in pages:
             yield [
                 (
@@ -408,7 +417,7 @@ class ExportQueries:
                     r[12],
                 )
                 for r in rows
-                if r[6] is not None
+                if r[6] is not None  # a purchase without lines, on a dated page
             ]
 
     def _payments(self, size: int) -> Iterator[Batch]:
