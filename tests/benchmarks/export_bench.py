@@ -141,6 +141,7 @@ def main() -> int:
                 )
                 rows, seconds, cpu = ours(crm, kind, args.rows, out_dir / f"{kind}.csv")
                 per_million = seconds / max(rows, 1) * 1_000_000
+                cpu_million = cpu / max(rows, 1) * 1_000_000
                 mark = "✓" if per_million < 10 else "✗ MISSED"
                 table.append(
                     (
@@ -148,7 +149,7 @@ def main() -> int:
                         f"{seconds:.2f} s, CPU {cpu:.2f} s ({rows / seconds:,.0f} rows/s)",
                         f"{base_s:.2f} s, CPU {base_cpu:.2f} s ({base_rows:,} rows)",
                         f"{seconds / base_s:.1f}× (CPU {cpu / base_cpu:.1f}×)",
-                        f"{per_million:.1f} s per 1M rows; target < 10 s {mark}",
+                        f"{per_million:.1f} s (CPU {cpu_million:.1f} s) per 1M rows; < 10 s {mark}",
                     )
                 )
                 (out_dir / f"{kind}.csv").unlink()
