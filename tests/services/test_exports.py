@@ -360,7 +360,6 @@ def test_trashed_rows_are_left_out(crm: Crm, shop: dict[str, str], outdir: Path)
 def test_preview_shows_the_first_rows_as_cells(crm: Crm, shop: dict[str, str]) -> None:
     preview = crm.exports.preview("purchases", options=CsvOptions(decimal=","), limit=1)
     assert preview.columns == columns.PURCHASES
-    assert preview.total == 2
     assert len(preview.rows) == 1
     row = dict(zip(preview.columns, preview.rows[0], strict=True))
     assert (row["description"], row["line_total"], row["sku"]) == ("Winter tyre", "359,60", "")

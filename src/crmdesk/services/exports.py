@@ -105,11 +105,10 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class Preview:
-    """The first rows as their CSV cells would read, and how many rows there are."""
+    """The first rows as their CSV cells would read (:meth:`ExportService.count` tells the rest)."""
 
     columns: tuple[str, ...]
     rows: list[list[str]]
-    total: int
 
 
 class _Writer(Protocol):
@@ -149,17 +148,16 @@ class ExportService:
         options: CsvOptions | None = None,
         limit: int = PREVIEW_ROWS,
     ) -> Preview:
-        """The first ``limit`` rows as CSV cells, with the total row count."""
+        """The first ``limit`` rows as CSV cells."""
         check_kind(kind)
         formatter = CellFormatter(options or CsvOptions())
         with self._queries(period or Period()) as queries:
-            total = queries.count(kind)
             rows = [
                 ["" if cell is None else str(cell) for cell in formatter.row(values)]
                 for batch in queries.batches(kind, limit=limit, size=limit)
                 for values in batch
             ]
-        return Preview(columns.BY_KIND[kind], rows, total)
+        return Preview(columns.BY_KIND[kind], rows)
 
     def export(
         self,

@@ -66,6 +66,8 @@ class ExportDialog(FormDialog):
         self._job: Progress | None = None
         self._generation = 0  # answers to older previews are dropped
         self._chosen_path = ""  # a path the save dialog confirmed (overwrite allowed)
+        self._shown: int | None = None  # preview rows on screen
+        self._total: int | None = None  # rows the export will hold
         self.setWindowTitle("Export")
 
         self.kind = QComboBox()
@@ -272,10 +274,16 @@ class ExportDialog(FormDialog):
             return
         show_error(self.problem, "")
         kind, exports = self.kind.currentData(), self._crm.exports
+        self._shown = self._total = None
         self.summary.setText("Reading…")
         self._ops.read(
             lambda: exports.preview(kind, period, options, PREVIEW_ROWS),
             lambda preview: self._show_preview(generation, preview),
+            lambda exc: self._preview_failed(generation, exc),
+        )
+        self._ops.read(  # counting can take a while on a big file: the rows come first
+            lambda: exports.count(kind, period),
+            lambda total: self._show_total(generation, total),
             lambda exc: self._preview_failed(generation, exc),
         )
 
@@ -290,12 +298,21 @@ class ExportDialog(FormDialog):
             for c, cell in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(cell.replace("\n", " ⏎ ")))
         self.table.resizeColumnsToContents()
-        shown = (
-            f"; the first {len(preview.rows)} are shown"
-            if preview.total > len(preview.rows)
-            else ""
-        )
-        self.summary.setText(f"{preview.total:,} rows in all{shown}.")
+        self._shown = len(preview.rows)
+        self._say_rows()
+
+    def _show_total(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self._total = total
+            self._say_rows()
+
+    def _say_rows(self) -> None:
+        if self._total is None:
+            self.summary.setText("Counting…")
+        elif self._shown is not None and self._total > self._shown:
+            self.summary.setText(f"{self._total:,} rows in all; the first {self._shown} are shown.")
+        else:
+            self.summary.setText(f"{self._total:,} rows in all.")
 
     def _preview_failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
