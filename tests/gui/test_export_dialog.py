@@ -120,13 +120,13 @@ def test_vcard_format_and_inline_errors(qtbot, crm: Crm, ops, tmp_path: Path) ->
 
 
 def test_stop_leaves_no_file(qtbot, crm: Crm, ops, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _customers(crm, 60)
-    crm.exports.batch_size = 1  # sixty batches: Stop lands long before the end
+    _customers(crm, 120)
+    crm.exports.batch_size = 1  # 120 batches: Stop lands long before the end
     dialog = ExportDialog(crm, ops)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 20)
-    qtbot.waitUntil(lambda: dialog.summary.text() == "60 rows in all; the first 20 are shown.")
+    qtbot.waitUntil(lambda: dialog.summary.text() == "120 rows in all; the first 20 are shown.")
     out = tmp_path / "contacts.csv"
     dialog.path.setText(str(out))
     qtbot.mouseClick(dialog.save_button, LEFT)

@@ -11,43 +11,26 @@ date order: one stream per kind over the ``(kind, occurred_at)`` index, merged.
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from crmdesk.domain.money import currency_exponent
 from crmdesk.domain.stages import ActivityKind
 from crmdesk.interchange import columns
-from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress, UtcTimestamp
-
-Row = tuple[Any, ...]
-Batch = list[Row]
-BATCH = 2000
-
-_COMPANY = "CASE WHEN c.kind = 'company' THEN c.display_name ELSE coalesce(co.display_name, '') END"
-_CONTACT_JOINS = (
-    "JOIN contacts c ON c.id = {t}.contact_id LEFT JOIN contacts co ON co.id = c.company_id"
+from crmdesk.services.export_contacts import contact_records
+from crmdesk.services.export_values import (
+    COMPANY,
+    CONTACT_JOINS,
+    Batch,
+    Row,
+    amount,
+    moment,
 )
 
-
-@cache
-def _scale(currency: str | None) -> int:
-    return -currency_exponent(currency) if currency else -2
-
-
-def amount(minor: int | None, currency: str | None) -> Decimal | None:
-    """Minor units as a decimal amount of ``currency`` (``1250`` EUR -> ``12.50``)."""
-    return None if minor is None else Decimal(minor).scaleb(_scale(currency))
-
-
-def moment(text: str | None) -> UtcTimestamp | None:
-    """A stored UTC timestamp (``...Z``), passed on as it is."""
-    return None if text is None else UtcTimestamp(text)
+BATCH = 2000
 
 
 class ExportQueries:
@@ -111,18 +94,17 @@ class ExportQueries:
 
     def batches(self, kind: str, limit: int | None = None, size: int = BATCH) -> Iterator[Batch]:
         """The rows of ``kind`` in batches of at most ``size`` (``limit`` rows in all)."""
-        streams: dict[str, Callable[[int], Iterator[Batch]]] = {
-            "contacts": self._contacts,
-            "companies": self._contacts,
-            "activities": self._activities,
-            "purchases": self._purchases,
-            "payments": self._payments,
-            "followups": self._followups,
-            "deals": self._deals,
-        }
+        source: Iterator[Batch]
         if kind in ("contacts", "companies"):
             source = self._contacts(size, kind)
         else:
+            streams: dict[str, Callable[[int], Iterator[Batch]]] = {
+                "activities": self._activities,
+                "purchases": self._purchases,
+                "payments": self._payments,
+                "followups": self._followups,
+                "deals": self._deals,
+            }
             source = streams[kind](size)
         left = limit
         for batch in source:
@@ -180,7 +162,7 @@ class ExportQueries:
         where, params = self._contact_filter(kind)
         sql = (
             "SELECT c.num, c.id, c.kind, c.display_name, c.first_name, c.last_name,"
-            f" {_COMPANY}, c.title, c.stage, c.source, coalesce(u.username, ''), c.website,"
+            f" {COMPANY}, c.title, c.stage, c.source, coalesce(u.username, ''), c.website,"
             " c.birthday, c.consent_marketing, c.notes, c.payment_terms_days,"
             " c.credit_limit_minor, c.terms_currency, c.discount_bp, c.created_at, c.updated_at"
             " FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
@@ -190,103 +172,8 @@ class ExportQueries:
         pick = itemgetter(*(columns.CONTACTS if kind == "contacts" else columns.COMPANIES))
         pages = self._pages(sql, {**params, "after": {"num": 0}}, size, lambda r: {"num": r[0]})
         for rows in pages:
-            yield [pick(record) for record in self._contact_records(rows)]
-
-    def _contact_records(self, rows: list[Row]) -> Iterator[dict[str, Any]]:
-        ids = [r[1] for r in rows]
-        emails = self._grouped(
-            "SELECT contact_id, label, address FROM contact_emails"
-            " WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
-            ids,
-            lambda r: Labelled(r[1], r[2]),
-        )
-        phones = self._grouped(
-            "SELECT contact_id, label, raw, e164 FROM contact_phones"
-            " WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
-            ids,
-            lambda r: PhoneNumber(r[1], r[2], r[3]),
-        )
-        addresses = self._grouped(
-            "SELECT contact_id, label, street, postal_code, city, region, country"
-            " FROM contact_addresses WHERE contact_id IN ({ids}) ORDER BY contact_id, position",
-            ids,
-            lambda r: PostalAddress(*r[1:]),
-        )
-        tags = self._grouped(
-            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
-            " WHERE ct.contact_id IN ({ids}) ORDER BY ct.contact_id, t.name COLLATE NOCASE",
-            ids,
-            itemgetter(1),
-        )
-        balances = self._balances(rows)
-        for r in rows:
-            (_num, cid, kind, display, first, last, company, title, stage, source, owner) = r[:11]
-            (website, birthday, consent, notes, terms_days, credit, terms_cur, discount) = r[11:19]
-            owed = balances.get(cid, {})
-            currency = terms_cur or (next(iter(owed)) if len(owed) == 1 else self.default_currency)
-            yield {
-                "id": cid,
-                "kind": kind,
-                "display_name": display,
-                "first_name": first,
-                "last_name": last,
-                "company": company,
-                "title": title,
-                "name": display,
-                "stage": stage,
-                "source": source,
-                "owner": owner,
-                "emails": emails.get(cid, ()),
-                "phones": phones.get(cid, ()),
-                "addresses": addresses.get(cid, ()),
-                "website": website,
-                "birthday": birthday,  # stored as an ISO date, exported as one
-                "tags": tags.get(cid, ()),
-                "consent_marketing": bool(consent),
-                "notes": notes,
-                "payment_terms_days": terms_days,
-                "credit_limit": amount(credit, currency),
-                "discount_percent": Decimal(discount or 0) / 100,
-                "balance": amount(owed.get(currency, 0), currency),
-                "currency": currency,
-                "created_at": moment(r[19]),
-                "updated_at": moment(r[20]),
-            }
-
-    def _grouped(
-        self, sql: str, ids: list[str], make: Callable[[Row], Any]
-    ) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = defaultdict(list)
-        for r in self.conn.execute(sql.format(ids=",".join("?" * len(ids))), ids):
-            out[r[0]].append(make(r))
-        return out
-
-    def _balances(self, rows: list[Row]) -> dict[str, dict[str, int]]:
-        """Purchases minus payments per contact and currency; a company's include its people's."""
-        ids = [r[1] for r in rows]
-        company_ids = [r[1] for r in rows if r[2] == "company"]
-        account_of = {i: [i] for i in ids}
-        if company_ids:
-            marks = ",".join("?" * len(company_ids))
-            for member, company in self.conn.execute(
-                f"SELECT id, company_id FROM contacts WHERE company_id IN ({marks})", company_ids
-            ):
-                account_of.setdefault(member, []).append(company)
-        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        everyone = list(account_of)
-        for start in range(0, len(everyone), 5000):
-            part = everyone[start : start + 5000]
-            sql = (
-                "SELECT contact_id, currency, sum(CASE WHEN kind = 'purchase'"
-                " THEN amount_minor ELSE -amount_minor END) FROM activities"
-                f" WHERE contact_id IN ({','.join('?' * len(part))})"
-                " AND kind IN ('purchase', 'payment') AND deleted_at IS NULL"
-                " AND amount_minor IS NOT NULL GROUP BY contact_id, currency"
-            )
-            for contact_id, currency, total in self.conn.execute(sql, part):
-                for account in account_of[contact_id]:
-                    out[account][currency] += int(total)
-        return out
+            records = contact_records(self.conn, rows, self.default_currency)
+            yield [pick(record) for record in records]
 
     # -- activities, purchases, payments -----------------------------------
 
@@ -322,7 +209,7 @@ class ExportQueries:
         where, order, params = self._activity_order(kind)
         sql = (
             f"SELECT a.occurred_at, a.rowid, {select} FROM activities a"
-            f" {_CONTACT_JOINS.format(t='a')} {extra}"
+            f" {CONTACT_JOINS.format(t='a')} {extra}"
             f" WHERE {where} ORDER BY {order} LIMIT :size"
         )
         return self._pages(
@@ -334,7 +221,7 @@ class ExportQueries:
 
     def _activities(self, size: int) -> Iterator[Batch]:
         select = (
-            f"a.id, a.kind, a.contact_id, c.display_name, {_COMPANY}, a.text, a.amount_minor,"
+            f"a.id, a.kind, a.contact_id, c.display_name, {COMPANY}, a.text, a.amount_minor,"
             " a.currency, a.status, a.resolution, a.resolved_at, coalesce(u.username, '')"
         )
         extra = "LEFT JOIN users u ON u.id = a.user_id"
@@ -369,10 +256,10 @@ class ExportQueries:
 
     def _purchases(self, size: int) -> Iterator[Batch]:
         lines = (
-            f"c.display_name, {_COMPANY}, l.position, l.description, coalesce(p.sku, ''),"
+            f"c.display_name, {COMPANY}, l.position, l.description, coalesce(p.sku, ''),"
             " l.quantity, l.unit_price_minor, l.line_total_minor, a.currency"
         )
-        joins = f"{_CONTACT_JOINS.format(t='a')} LEFT JOIN products p ON p.id = l.product_id"
+        joins = f"{CONTACT_JOINS.format(t='a')} LEFT JOIN products p ON p.id = l.product_id"
         if self.dated:  # pages of ``size`` purchases in date order, with all their lines
             where, order, params = self._activity_order("purchase")
             sql = (
@@ -419,7 +306,7 @@ class ExportQueries:
 
     def _payments(self, size: int) -> Iterator[Batch]:
         select = (
-            f"a.id, a.contact_id, c.display_name, {_COMPANY}, a.amount_minor, a.currency, a.text"
+            f"a.id, a.contact_id, c.display_name, {COMPANY}, a.amount_minor, a.currency, a.text"
         )
         for rows in self._activity_pages(select, "payment", size):
             yield [
