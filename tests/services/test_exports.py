@@ -161,6 +161,14 @@ def test_contacts_rows(crm: Crm, shop: dict[str, str], outdir: Path) -> None:
         "5",
     )
     assert rows[shop["anna"]]["balance"] == "-20.00"  # paid ahead: a negative number, no quote
+    out = outdir / "companies.csv"
+    crm.exports.export(ExportRequest("companies", out))
+    (company,) = read_csv(out)
+    assert (company["id"], company["name"], company["balance"]) == (
+        shop["acme"],
+        "Acme Oy",
+        "299.10",
+    )
 
 
 def test_purchases_one_row_per_line_in_the_locale_style(
@@ -342,12 +350,17 @@ def test_vcard_and_ics_files(crm: Crm, shop: dict[str, str], outdir: Path) -> No
     assert sorted(c.fn.value for c in parsed) == ["Acme Oy", "Anna Virtanen", "Matti Jääskeläinen"]
     matti = next(c for c in parsed if c.fn.value == "Matti Jääskeläinen")
     assert matti.tel.value == "tel:+358401234567" and matti.org.value == ["Acme Oy"]
+    companies = outdir / "companies.vcf"
+    crm.exports.export(ExportRequest("companies", companies, format="vcard"))
+    (acme,) = vobject.readComponents(companies.read_text("utf-8"))
+    assert (acme.fn.value, acme.org.value) == ("Acme Oy", ["Acme Oy"])
+    assert acme.uid.value == f"urn:uuid:{shop['acme']}"
     cal = outdir / "followups.ics"
     crm.exports.export(ExportRequest("followups", cal, format="ics"))
     (event,) = icalendar.Calendar.from_ical(cal.read_bytes()).walk("VEVENT")
     assert event.decoded("DTSTART") == at(12, 1)
     assert str(event["UID"]) == f"{shop['followup']}@crmdesk"
-    assert [e[0] for e in audit_entries(crm)[-2:]] == ["export", "export"]
+    assert [e[0] for e in audit_entries(crm)[-3:]] == ["export", "export", "export"]
 
 
 def test_trashed_rows_are_left_out(crm: Crm, shop: dict[str, str], outdir: Path) -> None:

@@ -1,7 +1,8 @@
 """vCard 3.0 (RFC 2426) and 4.0 (RFC 6350) export of contacts, streamed.
 
-Records are mappings with the contacts columns of ``columns.py``; the
-multi-value columns hold :mod:`~crmdesk.interchange.records` values.
+Records are mappings with the contacts (or companies) columns of
+``columns.py``; the multi-value columns hold :mod:`~crmdesk.interchange.records`
+values.
 """
 
 from __future__ import annotations
@@ -45,22 +46,24 @@ class VCardWriter:
         return len(cards)
 
     def card(self, r: Mapping[str, object]) -> str:
-        """One contact as a vCard."""
+        """One contact as a vCard (a record of the companies layout is a company)."""
         v4 = self.version == "4.0"
-        company = r["kind"] == "company"
+        company = r.get("kind", "company") == "company"
+        name = str(r.get("display_name") or r.get("name") or "")
+        org = str(r.get("company") or (name if company else ""))
         lines = [content_line("BEGIN", "VCARD"), content_line("VERSION", self.version)]
         lines.append(content_line("PRODID", escape(PRODID)))
         lines.append(content_line("UID", f"urn:uuid:{r['id']}"))
         if v4:
             lines.append(content_line("KIND", "org" if company else "individual"))
-        lines.append(content_line("FN", escape(str(r["display_name"]))))
+        lines.append(content_line("FN", escape(name)))
         if company:
             lines.append(content_line("N", structured(["", "", "", "", ""])))
         else:
-            names = [str(r["last_name"]), str(r["first_name"]), "", "", ""]
+            names = [str(r.get("last_name") or ""), str(r.get("first_name") or ""), "", "", ""]
             lines.append(content_line("N", structured(names)))
-        if r.get("company"):
-            lines.append(content_line("ORG", escape(str(r["company"]))))
+        if org:
+            lines.append(content_line("ORG", escape(org)))
         if r.get("title"):
             lines.append(content_line("TITLE", escape(str(r["title"]))))
         lines.extend(self._phone(p) for p in _items(r.get("phones"), PhoneNumber))
