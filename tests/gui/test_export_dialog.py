@@ -137,3 +137,19 @@ def test_stop_leaves_no_file(qtbot, crm: Crm, ops, tmp_path: Path) -> None:  # t
     assert dialog.summary.text() == "Export stopped; no file was written."
     assert list(tmp_path.glob("*contacts.csv*")) == []
     assert _export_entries(crm) == []
+
+
+def test_bad_date_format_is_said_inline(qtbot, crm: Crm, ops, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = ExportDialog(crm, ops)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.date_format.setText("mm/yyyy")
+    dialog.date_format.editingFinished.emit()
+    assert "day, month and year" in dialog.problem.text()
+    dialog.path.setText(str(tmp_path / "contacts.csv"))
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert "day, month and year" in dialog.problem.text() and not dialog.saving
+    assert list(tmp_path.glob("*contacts.csv*")) == []
+    dialog.date_format.setText("dd/mm/yyyy")
+    dialog.date_format.editingFinished.emit()
+    qtbot.waitUntil(lambda: dialog.problem.text() == "")

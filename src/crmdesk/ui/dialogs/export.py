@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.errors import CrmdeskError, ValidationError
-from crmdesk.interchange.csv_format import LOCALE_PRESETS, resolve_options
+from crmdesk.interchange.csv_format import LOCALE_PRESETS, CsvOptions, resolve_options
 from crmdesk.services.app import Crm
 from crmdesk.services.exports import FORMATS, ExportRequest, ExportResult, Period, Preview
 from crmdesk.ui.dialogs.base import FormDialog
@@ -234,23 +234,26 @@ class ExportDialog(FormDialog):
             return Period()
         return Period(self.start.date().toPython(), self.end.date().toPython())
 
-    def request(self) -> ExportRequest:
-        """The export the dialog describes; raises a CrmdeskError for bad choices."""
-        text = self.path.text().strip()
-        if not text:
-            raise ValidationError("Choose the file to write first (Browse…).", field="path")
-        options = resolve_options(
+    def csv_options(self) -> CsvOptions:
+        """The CSV style chosen; raises ValidationError for a bad date format."""
+        return resolve_options(
             delimiter=self.delimiter.currentData(),
             decimal=self.decimal.currentData(),
             encoding=self.encoding.currentData(),
             date_format=self.date_format.text().strip() or "yyyy-mm-dd",
         )
+
+    def request(self) -> ExportRequest:
+        """The export the dialog describes; raises a CrmdeskError for bad choices."""
+        text = self.path.text().strip()
+        if not text:
+            raise ValidationError("Choose the file to write first (Browse…).", field="path")
         return ExportRequest(
             kind=self.kind.currentData(),
             path=Path(text).expanduser(),
             format=self.format.currentData(),
             period=self.period(),
-            csv=options,
+            csv=self.csv_options(),
             vcard_version=self.vcard_version.currentText(),
             overwrite=text == self._chosen_path,
         )
@@ -262,12 +265,7 @@ class ExportDialog(FormDialog):
         self._generation += 1
         generation = self._generation
         try:
-            options = resolve_options(
-                delimiter=self.delimiter.currentData(),
-                decimal=self.decimal.currentData(),
-                encoding=self.encoding.currentData(),
-                date_format=self.date_format.text().strip() or "yyyy-mm-dd",
-            )
+            options = self.csv_options()
             period = self.period()
         except CrmdeskError as exc:
             show_error(self.problem, str(exc))
