@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -316,6 +318,22 @@ def test_unencodable_character_leaves_nothing(crm: Crm, outdir: Path) -> None:
     out = outdir / "contacts.csv"
     with pytest.raises(ExportError, match=r"Row 2, column display_name, .*'č' \(U\+010D"):
         crm.exports.export(ExportRequest("contacts", out, csv=CsvOptions(encoding="cp1252")))
+    assert list(outdir.iterdir()) == []
+    assert len(audit_entries(crm)) == before
+
+
+def test_a_full_disk_leaves_nothing(
+    crm: Crm, shop: dict[str, str], outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operating system refusing the data (here: at fsync) is a sentence, not a bug."""
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    before = len(audit_entries(crm))
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(ExportError, match="No space left on device"):
+        crm.exports.export(ExportRequest("contacts", outdir / "contacts.csv"))
     assert list(outdir.iterdir()) == []
     assert len(audit_entries(crm)) == before
 
