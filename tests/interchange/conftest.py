@@ -11,8 +11,8 @@ import pytest
 @pytest.fixture
 def helsinki(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Local time is Europe/Helsinki (UTC+2, summer UTC+3) for the test."""
-    monkeypatch.setenv("TZ", "Europe/Helsinki")
-    time.tzset()
-    yield
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "Europe/Helsinki")
+        time.tzset()
+        yield
     time.tzset()

@@ -118,15 +118,16 @@ def test_datetimes_are_local_time(helsinki: None) -> None:
 
 
 def test_part_hour_zones_are_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30
-    time.tzset()
-    try:
-        fmt = CellFormatter(CsvOptions())
-        assert fmt.cell(UtcTimestamp("2026-01-15T18:45:10.000Z")) == "2026-01-16 00:15:10"
-        assert fmt.cell(UtcTimestamp("2026-01-15T18:15:10.000Z")) == "2026-01-15 23:45:10"
-    finally:
-        monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30
         time.tzset()
+        try:
+            fmt = CellFormatter(CsvOptions())
+            assert fmt.cell(UtcTimestamp("2026-01-15T18:45:10.000Z")) == "2026-01-16 00:15:10"
+            assert fmt.cell(UtcTimestamp("2026-01-15T18:15:10.000Z")) == "2026-01-15 23:45:10"
+        finally:
+            patch.undo()
+            time.tzset()
 
 
 def test_multi_value_cells_follow_columns_conventions() -> None:

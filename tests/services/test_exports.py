@@ -7,6 +7,8 @@ import errno
 import io
 import json
 import os
+import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -394,3 +396,27 @@ def test_preview_shows_the_first_rows_as_cells(crm: Crm, shop: dict[str, str]) -
     assert len(preview.rows) == 1
     row = dict(zip(preview.columns, preview.rows[0], strict=True))
     assert (row["description"], row["line_total"], row["sku"]) == ("Winter tyre", "359,60", "")
+
+
+@pytest.fixture
+def helsinki(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is Europe/Helsinki (UTC+2, summer UTC+3) for the test."""
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "Europe/Helsinki")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def test_periods_and_dates_are_local_days(crm: Crm, outdir: Path, helsinki: None) -> None:
+    """Half past midnight on 1 November in Helsinki is 31 October in UTC: November's."""
+    anna = crm.contacts.create("person", ContactPatch(first_name="Anna", last_name="Aho"))
+    crm.activities.payment(anna, "10", at=datetime(2026, 10, 31, 22, 30, tzinfo=UTC))
+    october = Period(date(2026, 10, 1), date(2026, 10, 31))
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    assert crm.exports.count("payments", october) == 0
+    assert crm.exports.count("payments", november) == 1
+    out = outdir / "november.csv"
+    crm.exports.export(ExportRequest("payments", out, period=november))
+    (row,) = read_csv(out)
+    assert row["date"] == "2026-11-01"
