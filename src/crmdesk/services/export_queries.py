@@ -225,16 +225,17 @@ class ExportQueries:
             " a.currency, a.status, a.resolution, a.resolved_at, coalesce(u.username, '')"
         )
         extra = "LEFT JOIN users u ON u.id = a.user_id"
-        rows: Iterator[Row]
+        pages: Iterator[list[Row]]
         if self.dated:  # one stream per kind over its index, merged into date order
             streams = [
                 (row for page in self._activity_pages(select, k.value, size, extra) for row in page)
                 for k in ActivityKind
             ]
-            rows = heapq.merge(*streams)  # (occurred_at, rowid) come first and are unique
+            merged = heapq.merge(*streams)  # (occurred_at, rowid) come first and are unique
+            pages = iter(lambda: list(islice(merged, size)), [])
         else:
-            rows = (row for page in self._activity_pages(select, None, size, extra) for row in page)
-        while batch := list(islice(rows, size)):
+            pages = self._activity_pages(select, None, size, extra)
+        for batch in pages:
             yield [
                 (
                     r[2],
