@@ -79,3 +79,9 @@ class InsecureCipher(CrmdeskError):
     """The database opened, but with cipher settings weaker than SQLCipher 4's."""
 
     exit_code = 9
+
+
+class ExportError(CrmdeskError):
+    """An export could not be written (file exists, encoding, disk); nothing was left behind."""
+
+    exit_code = 15

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crmdesk import instance
 from crmdesk.cli import fields, output
+from crmdesk.cli.export_command import export
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
 from crmdesk.errors import ValidationError
@@ -444,6 +445,7 @@ HANDLERS: dict[str, Handler] = {
     "pop": pop,
     "demo": demo,
     "backup": backup,
+    "export": export,
     "audit verify": audit_verify,
     **fields.HANDLERS,
 }

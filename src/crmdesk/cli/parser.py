@@ -7,6 +7,8 @@ from typing import Any
 
 from crmdesk import __version__
 from crmdesk.cli import fields
+from crmdesk.interchange.columns import BY_KIND
+from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
 REF_HELP = "an id, e-mail, phone number (any format) or exact name"
 
@@ -82,6 +84,32 @@ def _common_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
             metavar="ADDRESS",
             help="replace all e-mails with these",
         )
+
+
+def _export_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", metavar="KIND", choices=list(BY_KIND), help=", ".join(BY_KIND))
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    p.add_argument(
+        "--format",
+        choices=["csv", "vcard", "ics"],
+        help="csv (any kind), vcard (contacts, companies), ics (followups); "
+        "default: from the file name (.vcf, .ics), else csv",
+    )
+    p.add_argument("--from", dest="start", metavar="DATE", help="first day, e.g. 2026-10-01")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day (included), e.g. 2026-10-31")
+    p.add_argument(
+        "--locale",
+        metavar="LOCALE",
+        help="spreadsheet preset: delimiter, decimal mark and date format of "
+        + ", ".join(LOCALE_PRESETS),
+    )
+    p.add_argument("--delimiter", help="',', ';' or 'tab'")
+    p.add_argument("--decimal", help="'.' or ','")
+    p.add_argument("--encoding", help="utf-8-sig (default, with BOM), utf-8 or cp1252")
+    p.add_argument("--date-format", help="e.g. dd.mm.yyyy or %%d.%%m.%%Y")
+    p.add_argument("--vcard-version", choices=["3.0", "4.0"], default="3.0")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N rows (a sample)")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -260,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(sub, "backup", help="write an encrypted copy of the database")
     p.add_argument("out", metavar="OUT")
+
+    _export_parser(_sub(sub, "export", help="write data to a CSV, vCard or iCalendar file"))
 
     audit = _sub(sub, "audit", help="the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -15,6 +15,7 @@ from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
+from crmdesk.services.exports import ExportService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
@@ -43,6 +44,7 @@ class Crm:
         self.deals = DealService(self.ctx)
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
+        self.exports = ExportService(self.ctx)
 
     @classmethod
     def create(

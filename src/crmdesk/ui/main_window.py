@@ -26,6 +26,7 @@ from crmdesk.ui import fmt
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
+from crmdesk.ui.dialogs.export import ExportDialog, open_export_dialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.ops import ChangeSet, Ops
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self._action(
             file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
         )
+        self._action(file, "&Export…", self.export, "Ctrl+Shift+E", tip="Write data to a file")
         self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self._action(
             file, "Custom &fields…", self.edit_custom_fields, tip="Your own fields on every contact"
@@ -319,6 +321,10 @@ class MainWindow(QMainWindow):
         dialog = CustomFieldsDialog(self.crm, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def export(self) -> ExportDialog:
+        """File ▸ Export…: contacts, activities, purchases... to CSV, vCard or iCalendar."""
+        return open_export_dialog(self, self.crm, self.ops)
 
     def generate_demo(self) -> None:
         run_demo_dialog(self, self.crm, self.ops)

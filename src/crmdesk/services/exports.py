@@ -1,0 +1,305 @@
+"""Exports for the accountant and other programs: CSV, vCard and iCalendar files.
+
+An export reads one snapshot in keyset-paged batches (memory stays flat),
+writes a temporary file beside the target and renames it into place only
+when it is complete, in the same transaction as its audit entry. A
+cancelled or failed export leaves no file, no half-file and no entry.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time as clock
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from crmdesk.domain.clock import to_utc, utcnow
+from crmdesk.errors import ExportError, ValidationError
+from crmdesk.interchange import columns
+from crmdesk.interchange.csv_format import CellFormatter, CsvOptions
+from crmdesk.interchange.csv_writer import CsvWriter
+from crmdesk.interchange.ics_writer import IcsWriter
+from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
+from crmdesk.services.context import Context
+from crmdesk.services.export_queries import BATCH, ExportQueries
+from crmdesk.store.types import format_utc
+
+KINDS = tuple(columns.BY_KIND)
+#: Which kinds each file format can hold.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": KINDS,
+    "vcard": ("contacts", "companies"),
+    "ics": ("followups",),
+}
+#: The date each kind's period applies to.
+PERIOD_COLUMN = {
+    "contacts": "created_at",
+    "companies": "created_at",
+    "activities": "occurred_at",
+    "purchases": "date",
+    "payments": "date",
+    "followups": "due_at",
+    "deals": "created_at",
+}
+PREVIEW_ROWS = 20
+
+Report = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of local calendar days, both ends included; None is open-ended."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start and self.end and self.start > self.end:
+            raise ValidationError(
+                f"The period starts ({self.start}) after it ends ({self.end}).", field="period"
+            )
+
+    def bounds(self) -> tuple[str | None, str | None]:
+        """Stored-format UTC bounds: local midnight of ``start``, of the day after ``end``."""
+
+        def midnight(day: date) -> str:
+            return format_utc(to_utc(datetime.combine(day, time())))
+
+        return (
+            midnight(self.start) if self.start else None,
+            midnight(self.end + timedelta(days=1)) if self.end else None,
+        )
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export, where to, and how the file looks."""
+
+    kind: str
+    path: Path
+    format: str = "csv"
+    period: Period = field(default_factory=Period)
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    vcard_version: str = "3.0"
+    overwrite: bool = False
+    limit: int | None = None  # at most this many rows: a sample
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written (nothing when ``completed`` is False: it was cancelled)."""
+
+    kind: str
+    format: str
+    path: str
+    rows: int
+    seconds: float
+    completed: bool = True
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows as their CSV cells would read (:meth:`ExportService.count` tells the rest)."""
+
+    columns: tuple[str, ...]
+    rows: list[list[str]]
+
+
+class _Writer(Protocol):
+    def write_rows(self, rows: Any) -> int: ...
+
+
+def check_kind(kind: str, fmt: str = "csv") -> None:
+    """Refuse an unknown kind or a format that cannot hold it."""
+    if kind not in KINDS:
+        raise ValidationError(f"'{kind}' is not something to export; use {', '.join(KINDS)}.")
+    if fmt not in FORMATS:
+        raise ValidationError(f"'{fmt}' is not an export format; use csv, vcard or ics.")
+    if kind not in FORMATS[fmt]:
+        raise ValidationError(
+            f"{kind.capitalize()} cannot be exported as {fmt}; "
+            f"{fmt} holds {' or '.join(FORMATS[fmt])}."
+        )
+
+
+class ExportService:
+    """Writes export files and previews their first rows."""
+
+    def __init__(self, ctx: Context, batch_size: int = BATCH) -> None:
+        self.ctx = ctx
+        self.batch_size = batch_size  # rows per query and per write
+
+    def count(self, kind: str, period: Period | None = None) -> int:
+        """How many rows an export of ``kind`` over ``period`` holds."""
+        check_kind(kind)
+        with self._queries(period or Period()) as queries:
+            return queries.count(kind)
+
+    def preview(
+        self,
+        kind: str,
+        period: Period | None = None,
+        options: CsvOptions | None = None,
+        limit: int = PREVIEW_ROWS,
+    ) -> Preview:
+        """The first ``limit`` rows as CSV cells."""
+        check_kind(kind)
+        formatter = CellFormatter(options or CsvOptions())
+        with self._queries(period or Period()) as queries:
+            rows = [
+                ["" if cell is None else str(cell) for cell in formatter.row(values)]
+                for batch in queries.batches(kind, limit=limit, size=limit)
+                for values in batch
+            ]
+        return Preview(columns.BY_KIND[kind], rows)
+
+    def export(
+        self,
+        request: ExportRequest,
+        progress: Report | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> ExportResult:
+        """Write the file; ``progress(done, total)`` after each batch.
+
+        When ``cancelled()`` turns true the export stops after its current
+        batch, removes its temporary file and returns ``completed=False``.
+        """
+        check_kind(request.kind, request.format)
+        if request.limit is not None and request.limit < 1:
+            raise ValidationError("Give a row limit above zero.", field="limit")
+        if request.format == "vcard" and request.vcard_version not in VERSIONS:
+            raise ValidationError(
+                f"'{request.vcard_version}' is not a vCard version; use 3.0 or 4.0."
+            )
+        target = Path(request.path).expanduser().absolute()
+        _check_target(target, request.overwrite)
+        began = clock.perf_counter()
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+            )
+        except OSError as exc:
+            raise ExportError(
+                f"Could not write in {target.parent}: {exc.strerror or exc}."
+            ) from exc
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+                rows = self._write(request, out, progress, cancelled)
+                if rows is not None:
+                    out.flush()
+                    os.fsync(out.fileno())
+            if rows is None:
+                tmp.unlink()
+                return ExportResult(
+                    request.kind, request.format, str(target), 0, _since(began), completed=False
+                )
+            self._place(request, tmp, target, rows)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return ExportResult(request.kind, request.format, str(target), rows, _since(began))
+
+    # -- internals -------------------------------------------------------
+
+    @contextmanager
+    def _queries(self, period: Period) -> Iterator[ExportQueries]:
+        """One read snapshot, queried through its raw connection (rows stay plain tuples)."""
+        with self.ctx.read() as session:
+            raw = session.connection().connection.dbapi_connection
+            start, end = period.bounds()
+            yield ExportQueries(raw, self.ctx.currency, start, end)
+
+    def _write(
+        self,
+        request: ExportRequest,
+        out: BinaryIO,
+        progress: Report | None,
+        cancelled: Cancelled | None,
+    ) -> int | None:
+        """Stream every batch into ``out``; None when cancelled."""
+        names = columns.BY_KIND[request.kind]
+        with self._queries(request.period) as queries:
+            total = queries.count(request.kind)
+            if request.limit is not None:
+                total = min(total, request.limit)
+            if progress is not None:
+                progress(0, total)
+            writer: _Writer
+            as_records = request.format != "csv"
+            if request.format == "vcard":
+                writer = VCardWriter(out, request.vcard_version)
+            elif request.format == "ics":
+                writer = IcsWriter(out, utcnow())
+            else:
+                writer = CsvWriter(out, names, request.csv)
+            done = 0
+            batches = queries.batches(request.kind, limit=request.limit, size=self.batch_size)
+            for batch in batches:
+                if cancelled is not None and cancelled():
+                    return None
+                done += writer.write_rows(_records(names, batch) if as_records else batch)
+                if progress is not None:
+                    progress(done, max(total, done))
+            if cancelled is not None and cancelled():
+                return None
+            if isinstance(writer, IcsWriter):
+                writer.close()
+        return done
+
+    def _place(self, request: ExportRequest, tmp: Path, target: Path, rows: int) -> None:
+        """Rename the finished file into place and record the export, atomically together."""
+        start, end = request.period.start, request.period.end
+        placed = False
+        try:
+            with self.ctx.write() as uow:
+                uow.record(
+                    "export",
+                    request.kind,
+                    None,
+                    f"{rows:,} {request.kind} to {target.name}",
+                    {
+                        "kind": request.kind,
+                        "format": request.format,
+                        "rows": rows,
+                        "file": str(target),
+                        "from": start.isoformat() if start else None,
+                        "to": end.isoformat() if end else None,
+                        "limit": request.limit,
+                    },
+                )
+                if not request.overwrite and target.exists():
+                    raise ExportError(f"{target} appeared while exporting; not overwriting it.")
+                os.replace(tmp, target)
+                placed = True
+        except BaseException:
+            if placed:  # the audit entry did not commit: take the file back
+                with suppress(OSError):
+                    target.unlink()
+            raise
+
+
+def _records(names: Sequence[str], batch: Iterable[Sequence[object]]) -> list[Mapping[str, object]]:
+    return [dict(zip(names, row, strict=True)) for row in batch]
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if not target.parent.is_dir():
+        raise ExportError(f"The folder {target.parent} does not exist.")
+    if target.is_dir():
+        raise ExportError(f"{target} is a folder; give a file name to export to.")
+    if target.exists() and not overwrite:
+        raise ExportError(f"{target} already exists; choose another name or allow overwriting.")
+
+
+def _since(began: float) -> float:
+    return round(clock.perf_counter() - began, 3)
