@@ -79,3 +79,21 @@ class InsecureCipher(CrmdeskError):
     """The database opened, but with cipher settings weaker than SQLCipher 4's."""
 
     exit_code = 9
+
+
+class UnreadableFile(CrmdeskError):
+    """A file to import is missing, empty, or not in a format crmdesk reads."""
+
+    exit_code = 15
+
+
+class Conflict(CrmdeskError):
+    """What was asked would overwrite changes made since (an import undone too late)."""
+
+    exit_code = 16
+
+
+class Cancelled(CrmdeskError):
+    """The user cancelled a long job; nothing of it was kept."""
+
+    exit_code = 17
