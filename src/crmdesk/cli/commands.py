@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crmdesk import instance
 from crmdesk.cli import output
+from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
 from crmdesk.errors import ValidationError
@@ -445,4 +446,5 @@ HANDLERS: dict[str, Handler] = {
     "demo": demo,
     "backup": backup,
     "audit verify": audit_verify,
+    "import": import_command,
 }

@@ -15,6 +15,8 @@ from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.deals import DealService
 from crmdesk.services.followups import FollowUpService
+from crmdesk.services.import_undo import ImportHistory
+from crmdesk.services.imports import ImportService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.store.database import Database
@@ -41,6 +43,8 @@ class Crm:
         self.deals = DealService(self.ctx)
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
+        self.imports = ImportService(self.ctx)
+        self.import_history = ImportHistory(self.ctx)
 
     @classmethod
     def create(
