@@ -88,8 +88,8 @@ class RawContact:
     tags: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: str) -> None:
-        """Add a scalar value (empty ones are ignored)."""
-        value = value.strip()
+        """Add a scalar value (empty ones are ignored; line breaks become ``\\n``)."""
+        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
         if value:
             self.fields.setdefault(name, []).append(value)
 

@@ -43,13 +43,11 @@ def detect_encoding(path: Path) -> tuple[str, int]:
             encoding = "utf-16"
         else:
             encoding = ""
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        cp1252 = True
-        utf8 = not encoding
+        decoder = codecs.getincrementaldecoder(encoding or "utf-8")("strict")
+        cp1252 = not encoding
+        utf8 = True  # with a BOM: valid in the encoding it announces
         while chunk := f.read(CHUNK):
             lines += chunk.count(b"\n")
-            if encoding:
-                continue
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -60,11 +58,16 @@ def detect_encoding(path: Path) -> tuple[str, int]:
                     chunk.decode("cp1252")
                 except UnicodeDecodeError:
                     cp1252 = False
-        if utf8 and not encoding:
+        if utf8:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
+    if encoding and not utf8:
+        raise UnreadableFile(
+            f"{path.name} starts with a {encoding.upper().removesuffix('-SIG')} byte-order mark "
+            "but is not valid text in that encoding."
+        )
     if encoding:
         return encoding, lines
     if utf8:
