@@ -274,6 +274,7 @@ class _Work:
             # A company row for a company an earlier person named: it is that company.
             target = found.target
             merge_into_new(target.record, rec)
+            target.record.id = target.record.id or rec.id
             target.implicit = False
             target.rows.append(rec.row)
             self.matcher.remember(rec, target)
