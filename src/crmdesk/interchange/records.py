@@ -112,6 +112,7 @@ class PhoneValue:
     e164: str | None
     digits: str
     label: str
+    national: str | None = None
 
 
 @dataclass
@@ -250,7 +251,9 @@ def validate(raw: RawContact, region: str, currency: str) -> ContactRecord:
     for item in raw.phones:
         try:
             parsed = phones.parse_phone(item.value, region)
-            rec.phones.append(PhoneValue(parsed.raw, parsed.e164, parsed.digits, item.label))
+            rec.phones.append(
+                PhoneValue(parsed.raw, parsed.e164, parsed.digits, item.label, parsed.national)
+            )
         except ValidationError as exc:
             problem("phone", item.value, exc)
     rec.addresses = [a for a in raw.addresses if not a.is_empty()]

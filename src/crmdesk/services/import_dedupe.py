@@ -11,14 +11,33 @@ kept in dictionaries.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmdesk.domain.names import company_sort_key, sort_key
+from crmdesk.domain.names import company_sort_key, person_sort_key, sort_key
 from crmdesk.interchange.records import ContactRecord
 
 SQL_CHUNK = 900
+KEY_CACHE = 1 << 16  # names repeat in a file: fold each once
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def company_key(name: str) -> str:
+    """:func:`company_sort_key`, remembered."""
+    return company_sort_key(name)
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def person_key(first: str, last: str) -> str:
+    """:func:`person_sort_key`, remembered."""
+    return person_sort_key(first, last)
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def _part_key(text: str) -> str:
+    return sort_key(text).replace(" ", "")
 
 
 @dataclass(eq=False)
@@ -54,7 +73,7 @@ class Match:
 
 
 def name_keys(first: str, last: str) -> tuple[str, str]:
-    return sort_key(first).replace(" ", ""), sort_key(last).replace(" ", "")
+    return _part_key(first), _part_key(last)
 
 
 def similar_first(a: str, b: str) -> bool:
@@ -112,7 +131,7 @@ class Matcher:
             if rec.id:
                 ids.add(rec.id)
             if rec.company:
-                key = company_sort_key(rec.company)
+                key = company_key(rec.company)
                 if key not in self._loaded_companies:
                     companies.add(key)
         self._emails_db.update(
@@ -176,11 +195,11 @@ class Matcher:
                 if target is not None:
                     return Match(target, f"same phone {p.raw}")
         if rec.kind == "company":
-            target = self.companies.get(company_sort_key(rec.company))
+            target = self.companies.get(company_key(rec.company))
             if target is not None:
                 return Match(target, "same company name")
         elif rec.company:
-            company = company_sort_key(rec.company)
+            company = company_key(rec.company)
             first, last = name_keys(rec.first_name, rec.last_name)
             for other_first, target in self.by_last.get((company, last), ()):
                 if similar_first(first, other_first):
@@ -200,9 +219,9 @@ class Matcher:
         if rec.id:
             self.ids.setdefault(rec.id, target)
         if rec.kind == "company":
-            self.companies.setdefault(company_sort_key(rec.company), target)
+            self.companies.setdefault(company_key(rec.company), target)
         elif rec.company:
-            self._index_name(company_sort_key(rec.company), rec.first_name, rec.last_name, target)
+            self._index_name(company_key(rec.company), rec.first_name, rec.last_name, target)
 
     def _index_name(self, company: str, first: str, last: str, target: Target) -> None:
         first_key, last_key = name_keys(first, last)

@@ -27,8 +27,8 @@ from crmdesk.domain.stages import Stage
 from crmdesk.errors import Cancelled, UnreadableFile, ValidationError
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
-from crmdesk.services.demo import STATEMENTS
-from crmdesk.services.import_dedupe import Existing, NewContact
+from crmdesk.services.demo import STATEMENTS, uuid7_strings
+from crmdesk.services.import_dedupe import Existing, NewContact, company_key, person_key
 from crmdesk.services.import_merge import changed, fill_patch, snapshot
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.store.fts import phones_document
@@ -181,6 +181,7 @@ class _BulkWriter:
             self.dbapi.execute("SELECT coalesce(max(num), 0) FROM contacts").fetchone()[0] + 1
         )
         self.used_ids: set[str] = set()
+        self.ids = uuid7_strings()
 
     def write_new(self, new: list[NewContact], step: Any) -> None:
         # Companies first: people refer to them.
@@ -208,7 +209,7 @@ class _BulkWriter:
             if exists is None:
                 self.used_ids.add(wanted)
                 return wanted
-        return new_id()
+        return next(self.ids)
 
     def _rows(self, contact: NewContact, rows: dict[str, list[tuple[Any, ...]]]) -> None:
         rec, cid, num = contact.record, contact.id, self.next_num
@@ -216,12 +217,12 @@ class _BulkWriter:
         company_name = company_id = None
         if rec.kind == "company":
             first = last = ""
-            display, key = rec.company, names.company_sort_key(rec.company)
+            display, key = rec.company, company_key(rec.company)
             own_company = rec.company
         else:
             first, last = rec.first_name, rec.last_name
             display = names.person_display_name(first, last)
-            key = names.person_sort_key(first, last)
+            key = person_key(first, last)
             own_company = ""
             if contact.company is not None:
                 company_id, company_name = contact.company.id, contact.company.name
@@ -245,13 +246,15 @@ class _BulkWriter:
             rec.discount_bp or 0, "",
         ))  # fmt: skip
         for position, p in enumerate(rec.phones):
-            rows["phones"].append((new_id(), cid, p.label, p.raw, p.e164, p.digits[::-1], position))
+            rows["phones"].append(
+                (next(self.ids), cid, p.label, p.raw, p.e164, p.digits[::-1], position)
+            )
         for position, e in enumerate(rec.emails):
-            rows["emails"].append((new_id(), cid, e.label, e.address, e.key, position))
+            rows["emails"].append((next(self.ids), cid, e.label, e.address, e.key, position))
         for position, a in enumerate(rec.addresses):
             rows["addresses"].append(
                 (
-                    new_id(),
+                    next(self.ids),
                     cid,
                     a.label,
                     a.street,
@@ -265,14 +268,14 @@ class _BulkWriter:
         for tag in rec.tags:
             tag_id = self.tags.get(tag.casefold())
             if tag_id is None:
-                tag_id = self.tags[tag.casefold()] = new_id()
+                tag_id = self.tags[tag.casefold()] = next(self.ids)
                 rows["new_tags"].append((tag_id, tag, self.now))
             rows["tags"].append((cid, tag_id))
-        rows["history"].append((new_id(), cid, None, stage, created, self.ctx.actor_id))
+        rows["history"].append((next(self.ids), cid, None, stage, created, self.ctx.actor_id))
         rows["fts"].append((
             num, display, " ".join(p for p in (company_name or "", rec.title) if p),
             " ".join(e.address for e in rec.emails),
-            phones_document((p.raw, p.e164) for p in rec.phones), rec.notes, "",
+            phones_document((p.raw, p.e164, p.national) for p in rec.phones), rec.notes, "",
         ))  # fmt: skip
         rows["items"].append((self.import_id, cid))
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmdesk.domain.names import company_sort_key
 from crmdesk.errors import Cancelled, ValidationError
 from crmdesk.interchange import presets
 from crmdesk.interchange.csv_reader import CsvFile
@@ -26,7 +25,7 @@ from crmdesk.interchange.records import ContactRecord, RawContact, validate
 from crmdesk.interchange.sniff import Sniffed, sniff
 from crmdesk.interchange.vcard_reader import read_vcards
 from crmdesk.services.context import Context
-from crmdesk.services.import_dedupe import Existing, Matcher, NewContact
+from crmdesk.services.import_dedupe import Existing, Matcher, NewContact, company_key
 from crmdesk.services.import_dedupe import Target as Dup
 from crmdesk.services.import_merge import merge_into_new
 
@@ -312,7 +311,7 @@ class _Work:
         self.matcher.remember(rec, new)
 
     def _company(self, rec: ContactRecord) -> Dup:
-        company = self.matcher.companies.get(company_sort_key(rec.company))
+        company = self.matcher.companies.get(company_key(rec.company))
         if company is None:
             record = ContactRecord(row=rec.row, original=[], kind="company", company=rec.company)
             company = NewContact(record, implicit=True, rows=[rec.row])

@@ -32,11 +32,14 @@ def phone_tokens(raw: str, e164: str | None, national: str | None) -> set[str]:
     return {t for t in out if t}
 
 
-def phones_document(numbers: Iterable[tuple[str, str | None]]) -> str:
-    """The phones column of a search document, from ``(raw, e164)`` pairs."""
+def phones_document(numbers: Iterable[tuple[str, str | None, str | None]]) -> str:
+    """The phones column of a search document, from ``(raw, e164, national)``.
+
+    A missing national format is worked out from the E.164 number.
+    """
     tokens: set[str] = set()
-    for raw, e164 in numbers:
-        tokens |= phone_tokens(raw, e164, _national_format(e164))
+    for raw, e164, national in numbers:
+        tokens |= phone_tokens(raw, e164, national or _national_format(e164))
     return " ".join(sorted(tokens))
 
 
@@ -85,7 +88,7 @@ def _reindex_one(session: Session, contact_id: str) -> None:
             "name": name,
             "company": " ".join(p for p in (company, title) if p),
             "emails": " ".join(emails),
-            "phones": phones_document(phones),
+            "phones": phones_document((raw, e164, None) for raw, e164 in phones),
             "notes": notes,
             "activity": activity_text,
         },

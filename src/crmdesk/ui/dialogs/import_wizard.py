@@ -146,9 +146,7 @@ class FilePage(QWizardPage):
         path = Path(text).expanduser()
         self.found.setText("Looking at the file…")
         show_error(self.problem, "")
-        self.w.ops.read(
-            lambda: self.w.crm.imports.inspect(path), self._found, self._failed
-        )
+        self.w.ops.read(lambda: self.w.crm.imports.inspect(path), self._found, self._failed)
 
     def _found(self, info: SourceInfo) -> None:
         self.w.info = info
