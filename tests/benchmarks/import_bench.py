@@ -108,6 +108,8 @@ def main() -> int:
             start = time.perf_counter()
             plan = crm.imports.plan(options)
             plan_s = time.perf_counter() - start
+            plan_counts = plan.counts
+            del plan
             start = time.perf_counter()
             result = crm.imports.run(options)
             run_s = time.perf_counter() - start
@@ -147,7 +149,7 @@ def main() -> int:
         f"{merged.merged:,} merged rows) | {merge_s:.2f} s |  |  |  |"
     )
     print(f"| peak memory of the process (RSS) | {rss:.0f} MB |  |  | < 400 MB |")
-    print(f"\n(plan counts: {plan.counts})")
+    print(f"\n(dry run counts: {plan_counts})")
     return 0
 
 

@@ -43,7 +43,7 @@ NOTE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One value that cannot be imported, and why (a sentence)."""
 
@@ -52,7 +52,7 @@ class Problem:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Labelled:
     """An e-mail address or phone number as written, with its label."""
 
@@ -60,7 +60,7 @@ class Labelled:
     label: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AddressParts:
     """One postal address."""
 
@@ -99,14 +99,14 @@ class RawContact:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmailValue:
     address: str
     key: str
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhoneValue:
     raw: str
     e164: str | None
@@ -115,7 +115,7 @@ class PhoneValue:
     national: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ContactRecord:
     """A contact checked against the rules, ready to be matched and written."""
 

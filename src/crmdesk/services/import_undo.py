@@ -99,7 +99,6 @@ class ImportHistory:
                 )
             now = utcnow()
             kept: list[str] = []
-            trashed = _trash_created(session, batch, now, kept)
             restored = 0
             items = session.execute(
                 select(ImportItem).where(
@@ -120,6 +119,10 @@ class ImportHistory:
                     changes["import"] = batch.id
                     uow.record("update", "contact", contact.id, contact.display_name, changes)
                     uow.touch_contact(contact.id)
+            # After the merges are undone, so a company this import created for a
+            # merged person is no longer that person's company.
+            session.flush()
+            trashed = _trash_created(session, batch, now, kept)
             batch.undone_at = now
             result = UndoResult(batch.id, trashed, restored, tuple(kept))
             uow.record(

@@ -175,7 +175,7 @@ class ImportService:
             )
         source = _Source(Path(options.path), options.format, options.preset, options.mapping)
         dbapi = session.connection().connection.dbapi_connection
-        work = _Work(source, Matcher(dbapi), options.on_duplicate)
+        work = _Work(source, Matcher(dbapi), options.on_duplicate, keep_records=limit is not None)
         total = source.estimated_rows * 2
         done = 0
         for chunk in source.chunks(CHUNK, limit, self.ctx.region, self.ctx.currency):
@@ -250,8 +250,9 @@ class _Source:
 class _Work:
     """The decisions of one import, row by row."""
 
-    def __init__(self, source: _Source, matcher: Matcher, policy: str) -> None:
+    def __init__(self, source: _Source, matcher: Matcher, policy: str, keep_records: bool) -> None:
         self.source = source
+        self.keep_records = keep_records  # for a preview: every row's values are shown
         self.matcher = matcher
         self.policy = policy
         self.outcomes: list[RowOutcome] = []
@@ -268,6 +269,11 @@ class _Work:
         if rec.problems:
             self.outcomes.append(RowOutcome(rec.row, "reject", name, rec.reason, record=rec))
             return
+        if not self.keep_records:
+            rec.original = []  # only rejected rows go back to a file
+        self._decide(rec, name)
+
+    def _decide(self, rec: ContactRecord, name: str) -> None:
         found = self.matcher.match(rec)
         if found is not None and isinstance(found.target, NewContact) and found.target.implicit:
             # A company row for a company an earlier person named: it is that company.
@@ -277,19 +283,19 @@ class _Work:
             target.implicit = False
             target.rows.append(rec.row)
             self.matcher.remember(rec, target)
-            self.outcomes.append(RowOutcome(rec.row, "create", name, record=rec))
+            self._outcome(rec, "create", name)
             return
         if found is None or self.policy == "create":
             reason = f"{found.reason} as {found.target.name}, created anyway" if found else ""
             self._create(rec)
-            self.outcomes.append(RowOutcome(rec.row, "create", name, reason, record=rec))
+            self._outcome(rec, "create", name, reason)
             return
         target = found.target
         where = f"row {target.rows[0]}" if isinstance(target, NewContact) else "the database"
         reason = f"{found.reason} as {target.name} ({where})"
         target_id = target.id if isinstance(target, Existing) else None
         if self.policy == "skip":
-            self.outcomes.append(RowOutcome(rec.row, "skip", name, reason, target_id, rec))
+            self._outcome(rec, "skip", name, reason, target_id)
             return
         if isinstance(target, NewContact):
             merge_into_new(target.record, rec)
@@ -301,7 +307,13 @@ class _Work:
             if rec.kind == "person" and rec.company:
                 self._company(rec)  # created with the import, so undo removes it too
         self.matcher.remember(rec, target)
-        self.outcomes.append(RowOutcome(rec.row, "merge", name, reason, target_id, rec))
+        self._outcome(rec, "merge", name, reason, target_id)
+
+    def _outcome(
+        self, rec: ContactRecord, action: str, name: str, reason: str = "", to: str | None = None
+    ) -> None:
+        kept = rec if self.keep_records else None
+        self.outcomes.append(RowOutcome(rec.row, action, name, reason, to, kept))
 
     def _create(self, rec: ContactRecord) -> None:
         new = NewContact(rec, rows=[rec.row])
