@@ -215,8 +215,8 @@ def test_undo_after_unrelated_edits_and_an_edited_merge(
     undone = crm.import_history.undo(result.import_id[:13])
     assert (undone.trashed, undone.restored) == (2, 1)  # Pekka and Lahti Ky; Anna put back
     assert undone.kept == (
-        "Mia Koski was changed or is in use since the import; not trashed.",
         "Anna Virtanen: the website was edited since; kept.",
+        "Mia Koski was changed or is in use since the import; not trashed.",
     )
     card = crm.queries.card(anna)
     assert (card.title, card.website, card.tags) == ("", "https://acme.fi", ("vip",))
