@@ -356,3 +356,25 @@ def test_crmdesk_contacts_csv_imports_without_loss(crm: Crm, tmp_path: Path) -> 
     # Importing the same file again finds every row already there.
     again = crm.imports.run(ImportOptions(path))
     assert (again.created, again.skipped) == (0, 2)
+
+
+def test_big_files_are_checked_in_helper_processes_with_the_same_outcome(
+    crm: Crm, anna: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmdesk.services import imports
+
+    rows = [[f"P{i}", "Test", "", "", f"p{i % 2_900}@example.fi", "", ""] for i in range(3_000)]
+    rows[1_500][4] = "broken@"
+    rows[2_500][4] = "ANNA@acme.fi"
+    path = write_csv(tmp_path / "big.csv", HEADER, rows)
+    serial = crm.imports.plan(ImportOptions(path))
+    monkeypatch.setattr(imports, "PARALLEL_FROM", 100)
+    parallel = crm.imports.plan(ImportOptions(path))
+    assert (
+        parallel.counts == serial.counts == {"create": 2_898, "merge": 0, "skip": 101, "reject": 1}
+    )
+    assert [(o.row, o.action, o.reason) for o in parallel.outcomes] == [
+        (o.row, o.action, o.reason) for o in serial.outcomes
+    ]
+    result = crm.imports.run(ImportOptions(path))
+    assert (result.created, result.skipped, result.rejected) == (2_898, 101, 1)

@@ -11,17 +11,23 @@ the reason.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crmdesk.errors import Cancelled, ValidationError
 from crmdesk.interchange import presets
+from crmdesk.interchange.batch import check_raw, check_rows
 from crmdesk.interchange.csv_reader import CsvFile
 from crmdesk.interchange.mapping import Mapping, Target
-from crmdesk.interchange.records import ContactRecord, RawContact, validate
+from crmdesk.interchange.records import ContactRecord
 from crmdesk.interchange.sniff import Sniffed, sniff
 from crmdesk.interchange.vcard_reader import read_vcards
 from crmdesk.services.context import Context
@@ -31,6 +37,9 @@ from crmdesk.services.import_merge import merge_into_new
 
 POLICIES = ("skip", "merge", "create")
 CHUNK = 1_000
+PARALLEL_FROM = 20_000  # lines in the file; below, starting helper processes costs more
+WORKERS = 2
+IN_FLIGHT = 2 * WORKERS  # batches being checked ahead of the one being matched
 
 Progress = Callable[[int, int], None]
 IsCancelled = Callable[[], bool]
@@ -220,31 +229,55 @@ class _Source:
             path, self.sniffed.format, self.sniffed.encoding, delimiter, preset, columns, targets
         )
 
-    def raw_contacts(self) -> Iterator[RawContact]:
+    def _batches(self, size: int, limit: int | None) -> Iterator[tuple[Any, list[Any]]]:
+        """(checking function, its items) per batch of ``size`` rows or cards."""
+        batch: list[Any] = []
+        items: Iterator[Any]
         if self.mapping is None:
-            yield from read_vcards(self.path, self.sniffed.encoding)
-            return
+            items = read_vcards(self.path, self.sniffed.encoding)
+            check: Any = check_raw
+        else:
+            items = self._csv_rows()
+            check = functools.partial(check_rows, self.mapping)
+        for count, item in enumerate(items, start=1):
+            batch.append(item)
+            if len(batch) >= size or count == limit:
+                yield check, batch
+                batch = []
+            if count == limit:
+                return
+        if batch:
+            yield check, batch
+
+    def _csv_rows(self) -> Iterator[tuple[int, list[str]]]:
         with CsvFile(self.path, self.sniffed) as f:
             for row in f.rows():
-                yield self.mapping.apply(row.row, row.cells)
+                yield row.row, row.cells
 
     def chunks(
         self, size: int, limit: int | None, region: str, currency: str
     ) -> Iterator[list[ContactRecord]]:
-        chunk: list[ContactRecord] = []
-        seen = 0
-        for raw in self.raw_contacts():
-            if raw.is_empty():
-                continue
-            chunk.append(validate(raw, region, currency))
-            seen += 1
-            if len(chunk) >= size or (limit is not None and seen >= limit):
-                yield chunk
-                chunk = []
-            if limit is not None and seen >= limit:
-                return
-        if chunk:
-            yield chunk
+        """Checked records, a batch at a time, in file order.
+
+        A big file is checked in helper processes (phone numbers and e-mails
+        cost most of an import's time) while this one matches and writes.
+        """
+        workers = min(WORKERS, os.cpu_count() or 1)
+        if limit is not None or self.estimated_rows < PARALLEL_FROM or workers < 2:
+            for check, batch in self._batches(size, limit):
+                yield check(batch, region, currency)
+            return
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            pending: deque[Future[list[ContactRecord]]] = deque()
+            for check, batch in self._batches(size, limit):
+                pending.append(pool.submit(check, batch, region, currency))
+                if len(pending) > IN_FLIGHT:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Work:
