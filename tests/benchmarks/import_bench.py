@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from crmdesk.interchange.mapping import Target
-from crmdesk.services import demo
 from crmdesk.services.app import Crm
 from crmdesk.services.demo_pools import COUNTRIES, Country
 from crmdesk.services.imports import ImportOptions
@@ -62,7 +63,8 @@ def write_file(path: Path, rows: int, known_emails: list[str], seed: int = 7) ->
             elif roll < 0.07:
                 email = f"{first}.{last}@@broken"  # rejected
             else:
-                email = f"{first}.{last}.{i}@{country.mail_tld}.example".lower()
+                local = "".join(c for c in f"{first}.{last}" if c.isalnum() or c == ".")
+                email = f"{local}.{i}@{country.mail_tld}.example".lower()
                 emails.append(email)
             company = ""
             if rng.random() < 0.4:
@@ -79,6 +81,39 @@ def write_file(path: Path, rows: int, known_emails: list[str], seed: int = 7) ->
             ])  # fmt: skip
 
 
+BUILD = """
+import sys
+from pathlib import Path
+from crmdesk.services import demo
+from crmdesk.services.app import Crm
+crm = Crm.create(Path(sys.argv[1]), sys.argv[2], region="FI", currency="EUR")
+demo.generate(crm, int(sys.argv[3]), seed=3)
+crm.close()
+"""
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished helper processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Clock:
+    """Wall and CPU seconds of one step."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = cpu_seconds() - self.cpu
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s ({self.cpu:.2f} s CPU)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -86,9 +121,11 @@ def main() -> int:
     args = parser.parse_args()
     existing = args.existing if args.existing is not None else args.rows // 5
     with tempfile.TemporaryDirectory() as folder:
-        crm = Crm.create(Path(folder) / "bench.db", PASS, region="FI", currency="EUR")
+        db_path = Path(folder) / "bench.db"
+        # Built in a child process, so this one's memory is the import's.
+        subprocess.run([sys.executable, "-c", BUILD, str(db_path), PASS, str(existing)], check=True)
+        crm = Crm.open(db_path, PASS, region="FI", currency="EUR")
         try:
-            demo.generate(crm, existing, seed=3)
             with crm.db.reading() as session:
                 from sqlalchemy import text
 
@@ -99,56 +136,49 @@ def main() -> int:
             write_file(path, args.rows, known)
             size = path.stat().st_size
 
-            start = time.perf_counter()
-            with path.open(newline="", encoding="utf-8") as f:
+            with Clock() as raw, path.open(newline="", encoding="utf-8") as f:
                 parsed = sum(1 for _ in csv.reader(f)) - 1
-            raw_s = time.perf_counter() - start
 
             options = ImportOptions(path, mapping=(("Categories", Target("tags")),))
-            start = time.perf_counter()
-            plan = crm.imports.plan(options)
-            plan_s = time.perf_counter() - start
-            plan_counts = plan.counts
-            del plan
-            start = time.perf_counter()
-            result = crm.imports.run(options)
-            run_s = time.perf_counter() - start
-            start = time.perf_counter()
-            undone = crm.import_history.undo(result.import_id)
-            undo_s = time.perf_counter() - start
+            with Clock() as dry:
+                plan_counts = crm.imports.plan(options).counts
+            with Clock() as run:
+                result = crm.imports.run(options)
+            with Clock() as undo:
+                undone = crm.import_history.undo(result.import_id)
             merge = ImportOptions(path, mapping=options.mapping, on_duplicate="merge")
-            start = time.perf_counter()
-            merged = crm.imports.run(merge)
-            merge_s = time.perf_counter() - start
+            with Clock() as again:
+                merged = crm.imports.run(merge)
         finally:
             crm.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     c = result
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"{args.rows:,}-row CSV ({size / 1e6:.1f} MB) into a database of {existing:,} "
         f"demo contacts, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"{sys.platform}.\n"
+        f"{os.cpu_count()} CPUs, load average {load}. CPU: this process and its helpers.\n"
     )
     print("| measure | crmdesk | raw baseline | ratio | target |")
     print("| --- | --- | --- | --- | --- |")
-    print(f"| parse only (`csv` module, {parsed:,} rows) |  | {raw_s:.2f} s |  |  |")
+    print(f"| parse only (`csv` module, {parsed:,} rows) |  | {raw} |  |  |")
     print(
-        f"| dry run (read, map, validate, duplicate check) | {plan_s:.2f} s | {raw_s:.2f} s "
-        f"| {plan_s / raw_s:.0f}× |  |"
+        f"| dry run (read, map, validate, duplicate check) | {dry} | {raw} "
+        f"| {dry.wall / raw.wall:.0f}× |  |"
     )
-    ok = "✓" if run_s < 10 else "✗"
+    ok = "✓" if run.wall < 10 else "✗"
     print(
         f"| import, skip duplicates ({c.created:,} created, {c.new_companies:,} companies, "
-        f"{c.skipped:,} skipped, {c.rejected:,} rejected) | {run_s:.2f} s "
-        f"({args.rows / run_s:,.0f} rows/s) | {raw_s:.2f} s | {run_s / raw_s:.0f}× "
+        f"{c.skipped:,} skipped, {c.rejected:,} rejected) | {run} "
+        f"({args.rows / run.wall:,.0f} rows/s) | {raw} | {run.wall / raw.wall:.0f}× "
         f"| < 10 s {ok} |"
     )
-    print(f"| undo that import ({undone.trashed:,} to the trash) | {undo_s:.2f} s |  |  |  |")
+    print(f"| undo that import ({undone.trashed:,} to the trash) | {undo} |  |  |  |")
     print(
         f"| import again, merge duplicates ({merged.created:,} created, "
-        f"{merged.merged:,} merged rows) | {merge_s:.2f} s |  |  |  |"
+        f"{merged.merged:,} merged rows) | {again} |  |  |  |"
     )
-    print(f"| peak memory of the process (RSS) | {rss:.0f} MB |  |  | < 400 MB |")
+    print(f"| peak memory of the importing process (RSS) | {rss:.0f} MB |  |  | < 400 MB |")
     print(f"\n(dry run counts: {plan_counts})")
     return 0
 

@@ -12,12 +12,14 @@ the reason.
 from __future__ import annotations
 
 import functools
+import logging
 import multiprocessing
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,8 @@ from crmdesk.services.context import Context
 from crmdesk.services.import_dedupe import Existing, Matcher, NewContact, company_key
 from crmdesk.services.import_dedupe import Target as Dup
 from crmdesk.services.import_merge import merge_into_new
+
+log = logging.getLogger(__name__)
 
 POLICIES = ("skip", "merge", "create")
 CHUNK = 1_000
@@ -268,14 +272,31 @@ class _Source:
                 yield check(batch, region, currency)
             return
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pending: deque[tuple[Future[list[ContactRecord]] | None, Any, list[Any]]] = deque()
+        broken: list[bool] = []  # set once the helpers are gone
+
+        def next_result() -> list[ContactRecord]:
+            future, check, batch = pending.popleft()
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:
+                    # A helper could not start (say, the program was fed on stdin) or
+                    # died: check this batch and the rest here, in order.
+                    log.warning("import helpers stopped; checking rows in this process")
+                    broken.append(True)
+                    for i, (_f, c, b) in enumerate(pending):
+                        pending[i] = (None, c, b)
+            return check(batch, region, currency)  # type: ignore[no-any-return]
+
         try:
-            pending: deque[Future[list[ContactRecord]]] = deque()
             for check, batch in self._batches(size, limit):
-                pending.append(pool.submit(check, batch, region, currency))
+                future = None if broken else pool.submit(check, batch, region, currency)
+                pending.append((future, check, batch))
                 if len(pending) > IN_FLIGHT:
-                    yield pending.popleft().result()
+                    yield next_result()
             while pending:
-                yield pending.popleft().result()
+                yield next_result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
