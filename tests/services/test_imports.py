@@ -378,3 +378,37 @@ def test_big_files_are_checked_in_helper_processes_with_the_same_outcome(
     ]
     result = crm.imports.run(ImportOptions(path))
     assert (result.created, result.skipped, result.rejected) == (2_898, 101, 1)
+
+
+def test_helpers_that_cannot_start_leave_the_work_to_this_process(tmp_path: Path) -> None:
+    # A program read from stdin cannot be re-imported by a spawned helper process.
+    import os
+    import subprocess
+    import sys
+
+    rows = [
+        [f"P{i}", "Test", "", "", f"p{i}@example.fi", f"040 1{i:06d}", ""] for i in range(2_500)
+    ]
+    path = write_csv(tmp_path / "big.csv", HEADER, rows)
+    script = f"""
+from pathlib import Path
+from crmdesk.services import imports
+from crmdesk.services.app import Crm
+imports.PARALLEL_FROM = 100
+crm = Crm.create(Path({str(tmp_path / "crm.db")!r}), "a long passphrase", region="FI")
+result = crm.imports.run(imports.ImportOptions(Path({str(path)!r})))
+print(result.created, result.skipped, result.rejected)
+crm.close()
+"""
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CRMDESK_HOME": str(tmp_path / "home")},
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2500", "0", "0"]
+    assert "import helpers stopped; checking rows in this process" in done.stderr
