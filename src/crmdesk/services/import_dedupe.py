@@ -40,7 +40,7 @@ def _part_key(text: str) -> str:
     return sort_key(text).replace(" ", "")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Existing:
     """A live contact already in the database."""
 
@@ -48,7 +48,7 @@ class Existing:
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class NewContact:
     """A contact this import creates; rows merged into it add to ``record``."""
 

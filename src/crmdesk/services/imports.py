@@ -81,7 +81,7 @@ class SourceInfo:
         ]
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     """What happens (or would happen) to one row."""
 
