@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from crmdesk.services.imports import ImportResult, IsCancelled, Progress, _Work
 
 BATCH = 5_000
+MERGE_BATCH = 500
+MERGE_WEIGHT = 20  # a merge costs about as much as writing 20 new contacts
 ITEM_INSERT = "INSERT INTO import_items (import_id, contact_id, action) VALUES (?,?,'created')"
 TAG_INSERT = "INSERT INTO tags (id, name, created_at) VALUES (?,?,?)"
 
@@ -95,8 +98,15 @@ def write_import(
         if progress is not None:
             progress(half + (half * done) // max(1, of), total)
 
-    writer.write_new(work.new, step)
-    _merge(ctx, uow, batch.id, work.merges)
+    units = len(work.new) + MERGE_WEIGHT * len(work.merges)
+    writer.write_new(work.new, lambda done: step(done, units))
+    _merge(
+        ctx,
+        uow,
+        batch.id,
+        work.merges,
+        lambda done: step(len(work.new) + MERGE_WEIGHT * done, units),
+    )
     counts = plan.counts
     batch.created, batch.merged = counts["create"], counts["merge"]
     batch.skipped, batch.rejected = counts["skip"], counts["reject"]
@@ -183,7 +193,7 @@ class _BulkWriter:
         self.used_ids: set[str] = set()
         self.ids = uuid7_strings()
 
-    def write_new(self, new: list[NewContact], step: Any) -> None:
+    def write_new(self, new: list[NewContact], step: Callable[[int], None]) -> None:
         # Companies first: people refer to them.
         ordered = [n for n in new if n.record.kind == "company"]
         ordered += [n for n in new if n.record.kind != "company"]
@@ -200,7 +210,7 @@ class _BulkWriter:
                 if rows.get(table):
                     self.dbapi.executemany(sql, rows[table])
             self.dbapi.executemany(ITEM_INSERT, rows["items"])
-            step(min(start + BATCH, len(ordered)), len(ordered))
+            step(min(start + BATCH, len(ordered)))
 
     def _id_for(self, contact: NewContact) -> str:
         wanted = contact.record.id
@@ -281,34 +291,48 @@ class _BulkWriter:
 
 
 def _merge(
-    ctx: Context, uow: UnitOfWork, import_id: str, merges: dict[str, tuple[Existing, list[Any]]]
+    ctx: Context,
+    uow: UnitOfWork,
+    import_id: str,
+    merges: dict[str, tuple[Existing, list[Any]]],
+    step: Callable[[int], None],
 ) -> None:
+    """Merge rows into database contacts, loading the contacts a batch at a time."""
     service = ContactService(ctx)
     session = uow.session
-    for contact_id, (_target, records) in merges.items():
-        contact = session.execute(select(Contact).where(Contact.id == contact_id)).scalar_one()
-        before = snapshot(contact)
-        try:
-            changes = service._apply(uow, contact, fill_patch(contact, records), creating=False)
-        except ValidationError as exc:
-            rows = ", ".join(str(r.row) for r in records)
-            raise ValidationError(f"Row {rows}: {exc} Nothing was imported.") from None
-        if not changes:
-            continue
-        contact.updated_at = utcnow()
-        session.flush()
-        old, new = changed(before, snapshot(contact))
-        session.add(
-            ImportItem(
-                import_id=import_id,
-                contact_id=contact_id,
-                action="merged",
-                before=json.dumps(old, ensure_ascii=False),
-                after=json.dumps(new, ensure_ascii=False),
-            )
-        )
-        uow.record(
-            "update", "contact", contact_id, contact.display_name, {**changes, "import": import_id}
-        )
-        uow.touch_contact(contact_id)
+    ids = list(merges)
+    for start in range(0, len(ids), MERGE_BATCH):
+        chunk = ids[start : start + MERGE_BATCH]
+        loaded = session.execute(select(Contact).where(Contact.id.in_(chunk))).scalars()
+        contacts = {c.id: c for c in loaded}
+        for contact_id in chunk:
+            _merge_one(service, uow, import_id, contacts[contact_id], merges[contact_id][1])
+        step(start + len(chunk))
     session.flush()
+
+
+def _merge_one(
+    service: ContactService, uow: UnitOfWork, import_id: str, contact: Contact, records: list[Any]
+) -> None:
+    before = snapshot(contact)
+    try:
+        changes = service._apply(uow, contact, fill_patch(contact, records), creating=False)
+    except ValidationError as exc:
+        rows = ", ".join(str(r.row) for r in records)
+        raise ValidationError(f"Row {rows}: {exc} Nothing was imported.") from None
+    if not changes:
+        return
+    contact.updated_at = utcnow()
+    old, new = changed(before, snapshot(contact))
+    uow.session.add(
+        ImportItem(
+            import_id=import_id,
+            contact_id=contact.id,
+            action="merged",
+            before=json.dumps(old, ensure_ascii=False),
+            after=json.dumps(new, ensure_ascii=False),
+        )
+    )
+    changes["import"] = import_id
+    uow.record("update", "contact", contact.id, contact.display_name, changes)
+    uow.touch_contact(contact.id)
