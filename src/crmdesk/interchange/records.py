@@ -10,6 +10,7 @@ without a year) is kept in the notes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -302,7 +303,13 @@ def _timestamp(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _terms(rec: ContactRecord, one, problem, default_currency: str) -> None:  # type: ignore[no-untyped-def]
+def _terms(
+    rec: ContactRecord,
+    one: Callable[[str], str],
+    problem: Callable[[str, str, Exception | str], None],
+    default_currency: str,
+) -> None:
+    """Payment terms, credit limit, discount and their currency."""
     currency = one("currency")
     if currency:
         try:
