@@ -231,3 +231,30 @@ def test_empty_and_missing_files_are_refused(tmp_path: Path) -> None:
         sniff(empty)
     with pytest.raises(UnreadableFile, match="no file"):
         sniff(tmp_path / "missing.csv")
+
+
+def test_older_google_export_with_type_columns(read_records: Reader, tmp_path: Path) -> None:
+    path = tmp_path / "google-old.csv"
+    path.write_text(
+        "Name,Given Name,Additional Name,Family Name,Birthday,Notes,Group Membership,"
+        "E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,Phone 1 - Value,"
+        "Organization 1 - Type,Organization 1 - Name,Organization 1 - Title\n"
+        "Anna Maria Virtanen,Anna,Maria,Virtanen,1980-04-05,,* myContacts ::: Golf,"
+        "* Home ::: * Work,anna@koti.fi ::: anna@acme.fi,Mobile,+358 40 111 2222,,Acme Oy,CEO\n",
+        encoding="utf-8",
+    )
+    with CsvFile(path, sniff(path)) as f:
+        assert detect(f.header) == "google"
+    (anna,) = read_records(path)
+    assert (anna.first_name, anna.last_name, anna.company, anna.title) == (
+        "Anna Maria",
+        "Virtanen",
+        "Acme Oy",
+        "CEO",
+    )
+    assert [(e.label, e.address) for e in anna.emails] == [
+        ("home", "anna@koti.fi"),
+        ("work", "anna@acme.fi"),
+    ]
+    assert [(p.label, p.e164) for p in anna.phones] == [("mobile", "+358401112222")]
+    assert anna.tags == ["Golf"]

@@ -127,21 +127,24 @@ class Mapping:
     def apply(self, row: int, cells: Sequence[str]) -> RawContact:
         """The contact in one row (cells beyond the header are ignored, missing ones empty)."""
         raw = RawContact(row=row, original=list(cells))
-        labels: dict[str, str] = {}
+        labels: dict[str, list[str]] = {}
         addresses: dict[str, AddressParts] = {}
         for target, cell in zip(self.targets, cells, strict=False):
             if target is not None and target.field == "label" and cell.strip():
-                labels[target.group] = clean_label(cell)
+                # Google writes one label per value: "* Home ::: * Work".
+                labels[target.group] = [clean_label(p) for p in cell.split(":::")]
         for target, cell in zip(self.targets, cells, strict=False):
             if target is None or not cell.strip() or target.field in ("ignore", "label"):
                 continue
             name = target.field
-            label = target.label or labels.get(target.group, "")
+            group_labels = labels.get(target.group) or [""]
+            label = target.label or group_labels[0]
             if name in ("email", "phone"):
                 values = raw.emails if name == "email" else raw.phones
-                for item in split_values(cell):
+                for i, item in enumerate(split_values(cell)):
                     item_label, value = split_label(item)
-                    values.append(Labelled(value, item_label or label))
+                    own = group_labels[i] if i < len(group_labels) else label
+                    values.append(Labelled(value, item_label or target.label or own))
             elif name == "tags":
                 raw.tags.extend(clean_tags(split_values(cell)))
             elif name == "address":
