@@ -1,8 +1,4 @@
-"""Checking rows in batches: the unit of work handed to helper processes.
-
-Functions here take and return plain picklable values, so a big import can
-check its rows on every core while the main process matches and writes.
-"""
+"""Checking rows in batches: mapping and validating, before any matching."""
 
 from __future__ import annotations
 

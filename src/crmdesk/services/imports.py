@@ -12,14 +12,8 @@ the reason.
 from __future__ import annotations
 
 import functools
-import logging
-import multiprocessing
-import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +31,8 @@ from crmdesk.services.import_dedupe import Existing, Matcher, NewContact, compan
 from crmdesk.services.import_dedupe import Target as Dup
 from crmdesk.services.import_merge import merge_into_new
 
-log = logging.getLogger(__name__)
-
 POLICIES = ("skip", "merge", "create")
 CHUNK = 1_000
-PARALLEL_FROM = 20_000  # lines in the file; below, starting helper processes costs more
-WORKERS = 2
-IN_FLIGHT = 2 * WORKERS  # batches being checked ahead of the one being matched
 
 Progress = Callable[[int, int], None]
 IsCancelled = Callable[[], bool]
@@ -261,44 +250,9 @@ class _Source:
     def chunks(
         self, size: int, limit: int | None, region: str, currency: str
     ) -> Iterator[list[ContactRecord]]:
-        """Checked records, a batch at a time, in file order.
-
-        A big file is checked in helper processes (phone numbers and e-mails
-        cost most of an import's time) while this one matches and writes.
-        """
-        workers = min(WORKERS, os.cpu_count() or 1)
-        if limit is not None or self.estimated_rows < PARALLEL_FROM or workers < 2:
-            for check, batch in self._batches(size, limit):
-                yield check(batch, region, currency)
-            return
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        pending: deque[tuple[Future[list[ContactRecord]] | None, Any, list[Any]]] = deque()
-        broken: list[bool] = []  # set once the helpers are gone
-
-        def next_result() -> list[ContactRecord]:
-            future, check, batch = pending.popleft()
-            if future is not None:
-                try:
-                    return future.result()
-                except BrokenProcessPool:
-                    # A helper could not start (say, the program was fed on stdin) or
-                    # died: check this batch and the rest here, in order.
-                    log.warning("import helpers stopped; checking rows in this process")
-                    broken.append(True)
-                    for i, (_f, c, b) in enumerate(pending):
-                        pending[i] = (None, c, b)
-            return check(batch, region, currency)  # type: ignore[no-any-return]
-
-        try:
-            for check, batch in self._batches(size, limit):
-                future = None if broken else pool.submit(check, batch, region, currency)
-                pending.append((future, check, batch))
-                if len(pending) > IN_FLIGHT:
-                    yield next_result()
-            while pending:
-                yield next_result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Checked records, a batch at a time, in file order."""
+        for check, batch in self._batches(size, limit):
+            yield check(batch, region, currency)
 
 
 class _Work:
