@@ -87,13 +87,7 @@ class UnreadableFile(CrmdeskError):
     exit_code = 15
 
 
-class Conflict(CrmdeskError):
-    """What was asked would overwrite changes made since (an import undone too late)."""
-
-    exit_code = 16
-
-
 class Cancelled(CrmdeskError):
     """The user cancelled a long job; nothing of it was kept."""
 
-    exit_code = 17
+    exit_code = 16
