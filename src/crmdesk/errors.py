@@ -85,3 +85,15 @@ class ExportError(CrmdeskError):
     """An export could not be written (file exists, encoding, disk); nothing was left behind."""
 
     exit_code = 15
+
+
+class UnreadableFile(CrmdeskError):
+    """A file to import is missing, empty, or not in a format crmdesk reads."""
+
+    exit_code = 16
+
+
+class Cancelled(CrmdeskError):
+    """The user cancelled a long job; nothing of it was kept."""
+
+    exit_code = 17

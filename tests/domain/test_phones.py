@@ -25,6 +25,7 @@ def test_finnish_mobile_typed_nationally() -> None:
     assert parse_phone("040 123 4567", "FI") == PhoneNumber(
         raw="040 123 4567", e164="+358401234567", digits="0401234567"
     )
+    assert parse_phone("+358 40 123 4567", "IT").national == "040 1234567"
 
 
 @pytest.mark.parametrize(

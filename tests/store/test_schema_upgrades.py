@@ -47,6 +47,10 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
                 .all()
             )
         assert history == ["customer"]
+        imports = crm.import_history.list()
+        assert [(i.file_name, i.created) for i in imports] == (
+            [("customers.csv", 1)] if version >= 4 else []
+        )
         # New writes work on the upgraded file, including the new columns.
         crm.contacts.update(PERSON, ContactPatch(add_phones=[PhoneInput("09 123 4567")]))
         assert len(crm.queries.card(PERSON).phones) == 2

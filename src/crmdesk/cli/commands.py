@@ -12,6 +12,7 @@ from pathlib import Path
 from crmdesk import instance
 from crmdesk.cli import fields, output
 from crmdesk.cli.export_command import export
+from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
 from crmdesk.errors import ValidationError
@@ -448,4 +449,5 @@ HANDLERS: dict[str, Handler] = {
     "export": export,
     "audit verify": audit_verify,
     **fields.HANDLERS,
+    "import": import_command,
 }

@@ -112,6 +112,49 @@ def _export_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="at most N rows (a sample)")
 
 
+def _import_parser(sub: Any) -> None:
+    from crmdesk.interchange.mapping import FIELDS
+    from crmdesk.interchange.presets import PRESETS
+
+    fields = "\n".join(f"  {name:<20} {text}" for name, text in FIELDS.items())
+    p = _sub(
+        sub,
+        "import",
+        help="import contacts from a CSV or vCard file; list or undo imports",
+        usage="crmdesk import FILE [--format csv|vcard] [--preset PRESET] "
+        '[--map "COLUMN=FIELD"]... [--dry-run] [--on-duplicate skip|merge|create]\n'
+        "       crmdesk import list\n"
+        "       crmdesk import undo ID",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Import people and companies from a CSV file (Google Contacts, Outlook, "
+        "crmdesk's own export or any spreadsheet) or a vCard file, in one transaction.\n"
+        "Rows that break a rule are listed and written to FILE.rejects.csv beside the file.",
+        epilog="fields for --map (add :LABEL to label an e-mail, phone or address, "
+        "e.g. phone:mobile;\na field mapped from two columns gets both values):\n" + fields,
+    )
+    p.add_argument("file", metavar="FILE", help="the file to import (or: list, undo)")
+    p.add_argument("import_id", nargs="?", metavar="ID", help="with undo: the import to undo")
+    p.add_argument("--format", choices=["csv", "vcard"], help="default: detected")
+    p.add_argument(
+        "--preset", choices=PRESETS, default="auto", help="column names (default: detected)"
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar='"COLUMN=FIELD"',
+        help="import COLUMN into FIELD, over the preset (repeatable; FIELD 'ignore' skips it)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
+    p.add_argument(
+        "--on-duplicate",
+        choices=["skip", "merge", "create"],
+        default="skip",
+        help="a row matching a contact (same e-mail, phone, or similar name at the same "
+        "company): skip it (default), merge it in, or create a new contact anyway",
+    )
+
+
 def _common() -> argparse.ArgumentParser:
     """Options accepted before or after the command (``crmdesk search x --json``)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -285,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(sub, "demo", help="fill the database with realistic demo data")
     p.add_argument("--contacts", type=int, required=True)
     p.add_argument("--seed", type=int, default=1)
+
+    _import_parser(sub)
 
     p = _sub(sub, "backup", help="write an encrypted copy of the database")
     p.add_argument("out", metavar="OUT")

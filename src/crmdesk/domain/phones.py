@@ -7,7 +7,7 @@ import contextlib
 import locale
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -30,6 +30,8 @@ class PhoneNumber:
     raw: str
     e164: str | None
     digits: str
+    # As dialled inside its own country (``040 1234567``); derived from ``e164``.
+    national: str | None = field(default=None, compare=False)
 
 
 def _digits(text: str) -> str:
@@ -39,13 +41,22 @@ def _digits(text: str) -> str:
 
 def _e164(raw: str, region: str) -> str | None:
     """E.164 of a valid or possible number, else None."""
+    return _formats(raw, region)[0]
+
+
+def _formats(raw: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164, national format) of a valid or possible number, else (None, None)."""
     try:
         number = phonenumbers.parse(raw, region.strip().upper() or None)
     except NumberParseException:
-        return None
-    if not (phonenumbers.is_valid_number(number) or phonenumbers.is_possible_number(number)):
-        return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        return None, None
+    # Possible (a length check) before valid (pattern matching): the same answer, cheaper.
+    if not (phonenumbers.is_possible_number(number) or phonenumbers.is_valid_number(number)):
+        return None, None
+    return (
+        phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
+    )
 
 
 def parse_phone(raw: str, region: str) -> PhoneNumber:
@@ -63,7 +74,8 @@ def parse_phone(raw: str, region: str) -> PhoneNumber:
         raise ValidationError(f"'{text}' is not a phone number.", field="phone")
     if len(digits) > MAX_DIGITS:
         raise ValidationError(f"'{text}' has too many digits for a phone number.", field="phone")
-    return PhoneNumber(text, _e164(text, region), digits)
+    e164, national = _formats(text, region)
+    return PhoneNumber(text, e164, digits, national)
 
 
 def normalize_for_lookup(raw: str, region: str) -> tuple[str | None, str]:

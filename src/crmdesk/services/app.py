@@ -17,6 +17,8 @@ from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
 from crmdesk.services.exports import ExportService
 from crmdesk.services.followups import FollowUpService
+from crmdesk.services.import_undo import ImportHistory
+from crmdesk.services.imports import ImportService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.store.database import Database
@@ -45,6 +47,8 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.exports = ExportService(self.ctx)
+        self.imports = ImportService(self.ctx)
+        self.import_history = ImportHistory(self.ctx)
 
     @classmethod
     def create(

@@ -32,6 +32,17 @@ def phone_tokens(raw: str, e164: str | None, national: str | None) -> set[str]:
     return {t for t in out if t}
 
 
+def phones_document(numbers: Iterable[tuple[str, str | None, str | None]]) -> str:
+    """The phones column of a search document, from ``(raw, e164, national)``.
+
+    A missing national format is worked out from the E.164 number.
+    """
+    tokens: set[str] = set()
+    for raw, e164, national in numbers:
+        tokens |= phone_tokens(raw, e164, national or _national_format(e164))
+    return " ".join(sorted(tokens))
+
+
 def reindex_contacts(session: Session, contact_ids: Iterable[str]) -> None:
     """Rebuild the index documents of the given contacts from the tables."""
     for contact_id in set(contact_ids):
@@ -59,9 +70,6 @@ def _reindex_one(session: Session, contact_id: str) -> None:
     phones = session.execute(
         text("SELECT raw, e164 FROM contact_phones WHERE contact_id = :id"), {"id": contact_id}
     ).all()
-    phone_text: set[str] = set()
-    for raw, e164 in phones:
-        phone_text |= phone_tokens(raw, e164, _national_format(e164))
     activity = session.execute(
         text(
             "SELECT text FROM activities WHERE contact_id = :id AND deleted_at IS NULL"
@@ -80,7 +88,7 @@ def _reindex_one(session: Session, contact_id: str) -> None:
             "name": name,
             "company": " ".join(p for p in (company, title) if p),
             "emails": " ".join(emails),
-            "phones": " ".join(sorted(phone_text)),
+            "phones": phones_document((raw, e164, None) for raw, e164 in phones),
             "notes": notes,
             "activity": activity_text,
         },

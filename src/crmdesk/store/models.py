@@ -245,3 +245,34 @@ class AuditEntry(Base):
     changes: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str]
     hash: Mapped[str]
+
+
+class ImportBatch(Base):
+    """One import of a file: who, when, what it did, and whether it was undone."""
+
+    __tablename__ = "imports"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    file_name: Mapped[str]
+    format: Mapped[str]
+    preset: Mapped[str] = mapped_column(default="")
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ImportItem(Base):
+    """A contact an import created, or merged into (with its values before and after)."""
+
+    __tablename__ = "import_items"
+    import_id: Mapped[str] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    action: Mapped[str]
+    before: Mapped[str | None] = mapped_column(Text, default=None)
+    after: Mapped[str | None] = mapped_column(Text, default=None)

@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
+        self._action(file, "&Import…", self.open_import, "Ctrl+I", "Import contacts from a file")
+        self._action(file, "Import &history…", self.open_import_history)
         self._action(
             file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
         )
@@ -325,6 +327,24 @@ class MainWindow(QMainWindow):
     def export(self) -> ExportDialog:
         """File ▸ Export…: contacts, activities, purchases... to CSV, vCard or iCalendar."""
         return open_export_dialog(self, self.crm, self.ops)
+
+    def open_import(self) -> QWidget:
+        """The import wizard (File ▸ Import…, Ctrl+I)."""
+        from crmdesk.ui.dialogs.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.crm, self.ops, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.show()
+        return wizard
+
+    def open_import_history(self) -> QWidget:
+        """The imports done so far, with undo (File ▸ Import history…)."""
+        from crmdesk.ui.dialogs.import_history import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def generate_demo(self) -> None:
         run_demo_dialog(self, self.crm, self.ops)
