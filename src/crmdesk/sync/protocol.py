@@ -137,7 +137,21 @@ class Change:
     user: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None or k == "value"}
+        # Built by hand: ``asdict`` (a deep copy) made large pulls 20x slower.
+        out: dict[str, Any] = {
+            "entity": self.entity,
+            "row_id": self.row_id,
+            "field": self.field,
+            "value": self.value,
+            "stamp": self.stamp,
+        }
+        if self.base is not None:
+            out["base"] = self.base
+        if self.seq is not None:
+            out["seq"] = self.seq
+        if self.user is not None:
+            out["user"] = self.user
+        return out
 
     @classmethod
     def from_json(cls, data: Any) -> Change:
