@@ -160,3 +160,14 @@ def test_usernames_are_unique_ignoring_case(sync_server):
     with pytest.raises(ValidationError, match="already exists"):
         sync_server.add_user("anna")
     assert _login(sync_server, "ANNA", "correct horse battery staple").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"username": "anna", "password": "x"}, {"username": 1, "password": "x", "node": "n"}, []],
+)
+def test_malformed_login_is_400(sync_server, body):
+    with sync_server.client() as http:
+        answer = http.post("/api/v1/login", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "malformed"
