@@ -146,3 +146,18 @@ def test_summary_matches_an_independent_computation(owner):
     after = Summary.from_json(owner.get("/api/v1/summary").json())
     assert after.entities["contacts"].checksum != summary.entities["contacts"].checksum
     assert after.entities["deals"] == summary.entities["deals"]
+
+
+def test_pages_are_byte_identical_to_the_protocol_encoding(owner):
+    from crmdesk.sync.protocol import dumps
+
+    tricky = ["Jääskeläinen", 'say "hi"\\ \n\t', "🙂", 1.5, -3, 0, None, True, False, "", "\u2028"]
+    at = stamp("desk")
+    push(owner, "desk", 1, [change(f"r{i}", "v", v, at) for i, v in enumerate(tricky)])
+    pulled = owner.get("/api/v1/pull")
+    assert pulled.content == dumps(PullResponse.from_json(pulled.json()).to_json())
+    values = {c["row_id"]: c["value"] for c in pulled.json()["changes"]}
+    assert [values[f"r{i}"] for i in range(len(tricky))] == tricky
+    for params in ({"limit": 3}, {}):
+        page = owner.get("/api/v1/snapshot", params=params)
+        assert page.content == dumps(SnapshotPage.from_json(page.json()).to_json())

@@ -225,7 +225,7 @@ def create_app(
         limit: int = Query(DEFAULT_PULL_LIMIT, description="changes per page"),
         who: accounts.Principal = Security(principal),  # noqa: B008
     ) -> Response:
-        return json_response(feeds.pull(db, cursor, limit, accounts.now_ms()).to_json())
+        return json_response(feeds.pull(db, cursor, limit, accounts.now_ms()))
 
     @app.get(f"{API}/snapshot", responses=openapi.responses(protocol.SnapshotPage, 400, 401, 426))
     def snapshot(
@@ -233,7 +233,7 @@ def create_app(
         limit: int = Query(DEFAULT_SNAPSHOT_ROWS, description="rows per page"),
         who: accounts.Principal = Security(principal),  # noqa: B008
     ) -> Response:
-        return json_response(feeds.snapshot(db, after, limit).to_json())
+        return json_response(feeds.snapshot(db, after, limit))
 
     @app.get(f"{API}/summary", responses=openapi.responses(protocol.Summary, 401, 426))
     def summary(who: accounts.Principal = Security(principal)) -> Response:  # noqa: B008

@@ -8,6 +8,7 @@ page never skips a change that commits later (protocol rule 6).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Row, distinct, func, select, tuple_
@@ -19,10 +20,8 @@ from crmdesk.server.storage import ServerDatabase
 from crmdesk.sync.protocol import (
     DELETED,
     MAX_PAGE,
-    Change,
     Conflict,
     EntitySummary,
-    PullResponse,
     SnapshotPage,
     Summary,
     checksum_hex,
@@ -30,6 +29,14 @@ from crmdesk.sync.protocol import (
 )
 
 TRUE = json.dumps(True)
+_quote = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (as protocol.dumps)
+_fs = tables.field_state.c
+_STATE = (_fs.entity, _fs.row_id, _fs.field, _fs.value, _fs.stamp, _fs.username, _fs.seq)
+
+
+def dumps_text(payload: Any) -> str:
+    """JSON text exactly as ``protocol.dumps`` writes it."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def current_seq(conn: Connection) -> int:
@@ -48,16 +55,21 @@ def page_limit(limit: int) -> int:
     return min(limit, MAX_PAGE)
 
 
-def _change(row: Row[Any]) -> Change:
-    return Change(
-        entity=row.entity,
-        row_id=row.row_id,
-        field=row.field,
-        value=json.loads(row.value),
-        stamp=row.stamp,
-        seq=row.seq,
-        user=row.username,
+def change_text(
+    entity: str, row_id: str, field: str, value: str, stamp: str, user: str | None, seq: int
+) -> str:
+    """One stored field as the JSON text of ``Change.to_json()`` (as ``protocol.dumps``
+    writes it), splicing in the stored JSON value: pages of thousands of fields are
+    rendered without building and re-encoding an object per field."""
+    who = "" if user is None else f',"user":{_quote(user)}'
+    return (
+        f'{{"entity":{_quote(entity)},"row_id":{_quote(row_id)},"field":{_quote(field)},'
+        f'"value":{value},"stamp":{_quote(stamp)},"seq":{seq}{who}}}'
     )
+
+
+def _changes_text(rows: Iterable[Row[Any]]) -> str:
+    return "[" + ",".join(change_text(*row) for row in rows) + "]"
 
 
 def _conflict(row: Row[Any]) -> Conflict:
@@ -77,9 +89,10 @@ def _conflict(row: Row[Any]) -> Conflict:
     )
 
 
-def pull(db: ServerDatabase, cursor: int, limit: int, now_ms: int) -> PullResponse:
-    """Fields whose winning value changed after ``cursor``, oldest first, with the
-    conflicts recorded in the same range. Each field comes once, at its latest value."""
+def pull(db: ServerDatabase, cursor: int, limit: int, now_ms: int) -> str:
+    """A ``PullResponse`` as JSON text: fields whose winning value changed after
+    ``cursor``, oldest first, with the conflicts recorded in the same range. Each
+    field comes once, at its latest value."""
     if cursor < 0:
         raise Malformed("'cursor' must not be negative.")
     limit = page_limit(limit)
@@ -91,14 +104,17 @@ def pull(db: ServerDatabase, cursor: int, limit: int, now_ms: int) -> PullRespon
         ).all()
         has_more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = rows[-1].seq if has_more else top
+        next_cursor = rows[-1][-1] if has_more else top
         found = conn.execute(
             select(tables.conflicts)
             .where(tables.conflicts.c.seq > cursor, tables.conflicts.c.seq <= next_cursor)
             .order_by(tables.conflicts.c.seq, tables.conflicts.c.id)
         ).all()
-    return PullResponse(
-        [_change(r) for r in rows], [_conflict(r) for r in found], next_cursor, has_more, now_ms
+    return (
+        f'{{"changes":{_changes_text(rows)},'
+        f'"conflicts":{dumps_text([_conflict(r).to_json() for r in found])},'
+        f'"next_cursor":{next_cursor},"has_more":{"true" if has_more else "false"},'
+        f'"server_time_ms":{now_ms}}}'
     )
 
 
@@ -113,8 +129,9 @@ def _parse_after(after: str) -> tuple[int, str, str]:
     return int(parts[0]), parts[1], parts[2]
 
 
-def snapshot(db: ServerDatabase, after: str | None, limit: int) -> SnapshotPage:
-    """Up to ``limit`` rows (every field, tombstoned rows too) after the ``after`` token.
+def snapshot(db: ServerDatabase, after: str | None, limit: int) -> str:
+    """A ``SnapshotPage`` as JSON text: up to ``limit`` rows (every field, tombstoned
+    rows too) after the ``after`` token.
 
     The page's ``cursor`` is the change sequence when the first page was read, on
     every page: pulling from it after the last page catches everything changed
@@ -135,18 +152,18 @@ def snapshot(db: ServerDatabase, after: str | None, limit: int) -> SnapshotPage:
         more = len(found) > limit
         found = found[:limit]
         if not found:
-            return SnapshotPage([], cursor, None)
+            return dumps_text(SnapshotPage([], cursor, None).to_json())
         first, last = tuple(found[0]), tuple(found[-1])
         rows = conn.execute(
-            select(tables.field_state)
+            select(*_STATE)
             .where(
                 tuple_(fs.entity, fs.row_id) >= tuple_(*first),
                 tuple_(fs.entity, fs.row_id) <= tuple_(*last),
             )
             .order_by(fs.entity, fs.row_id, fs.field)
         ).all()
-    next_after = _after_token(cursor, *last) if more else None
-    return SnapshotPage([_change(r) for r in rows], cursor, next_after)
+    next_after = _quote(_after_token(cursor, *last)) if more else "null"
+    return f'{{"changes":{_changes_text(rows)},"cursor":{cursor},"next_after":{next_after}}}'
 
 
 def summary(db: ServerDatabase) -> Summary:

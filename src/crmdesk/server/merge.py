@@ -39,9 +39,12 @@ TRUE, FALSE = json.dumps(True), json.dumps(False)
 Key = tuple[str, str, str]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json_text(value: Any) -> str:
     """A field value as stored: compact JSON (so ``1``, ``1.0`` and ``true`` stay apart)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 @dataclass
