@@ -281,3 +281,35 @@ def test_serve_over_tls(capsys, monkeypatch, tmp_path):
     finally:
         output = stop_serve(process)
     assert f"https://127.0.0.1:{port}" in output
+
+
+def test_postgresql_by_url_option_and_environment(capsys, monkeypatch, postgres_url):
+    code, out, _ = _run(capsys, "init", "--database-url", postgres_url)
+    assert code == 0 and "created (schema 1)" in out
+    assert "postgresql+psycopg://" in out
+    code, out, _ = _run(
+        capsys,
+        "user",
+        "add",
+        "anna",
+        "--role",
+        "owner",
+        "--password-stdin",
+        "--database-url",
+        postgres_url,
+        stdin=PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0
+    monkeypatch.setenv("CRMDESK_DATABASE_URL", postgres_url)
+    code, out, _ = _run(capsys, "user", "list")
+    assert code == 0 and out.split()[:3] == ["anna", "owner", "active"]
+
+
+def test_unreachable_postgresql_is_one_clear_line(capsys):
+    port = free_port()
+    url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/crm"
+    code, _, err = _run(capsys, "user", "list", "--database-url", url)
+    assert code == 5
+    assert "cannot be used" in err and "secret" not in err
+    assert err.count("\n") == 1
