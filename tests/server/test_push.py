@@ -316,3 +316,21 @@ def test_history_keeps_every_accepted_and_superseded_change(sync_server, anna, b
         ("Turku", "bob", "laptop-b", True),
         ("Oulu", "anna", "laptop-a", False),
     ]
+
+
+def test_a_nodes_own_older_edit_arriving_late_is_no_conflict(anna):
+    old, new = stamp("laptop-a", -2000), stamp("laptop-a", -1000)
+    push(anna, "laptop-a", 1, [change("r1", "city", "Oulu", new)])
+    # The older edit comes again in a later batch (say, re-sent after a crash).
+    answer = push(anna, "laptop-a", 2, [change("r1", "city", "Turku", old)])
+    assert (answer.accepted, answer.superseded, answer.conflicts) == (0, 1, [])
+
+
+def test_an_edit_from_the_current_value_that_still_loses_is_a_conflict(anna, bob):
+    current = stamp("laptop-b", -1000)
+    push(bob, "laptop-b", 1, [change("r1", "city", "Oulu", current)])
+    behind = stamp("laptop-a", -5000)  # anna's clock is far behind, yet she edited Oulu
+    answer = push(anna, "laptop-a", 1, [change("r1", "city", "Turku", behind, base=current)])
+    assert answer.superseded == 1
+    [conflict] = answer.conflicts
+    assert (conflict.winner_value, conflict.loser_value) == ("Oulu", "Turku")

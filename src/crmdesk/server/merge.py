@@ -198,7 +198,8 @@ def _apply(batch: _Batch, change: Change, request: PushRequest, user: str, now_m
         batch.superseded += 1
         return
     mine = _Field(value, change.stamp, user, seq)
-    if current is not None and change.base != current.stamp and current.value != value:
+    if _concurrent(current, mine, change.base, wins):
+        assert current is not None
         winner, loser = (mine, current) if wins else (current, mine)
         batch.conflicts.append(_conflict(key, winner, loser, seq, now_ms))
     if change.field == DELETED:
@@ -216,6 +217,18 @@ def _apply(batch: _Batch, change: Change, request: PushRequest, user: str, now_m
         batch.accepted += 1
     else:
         batch.superseded += 1
+
+
+def _concurrent(current: _Field | None, mine: _Field, base: str | None, wins: bool) -> bool:
+    """Rule 2: another node's value the client did not edit from, and a different one.
+    Edits of one node follow each other (its clock orders them), so they never
+    conflict; a different value losing although it was edited from the current one
+    (a clock far behind) is kept as a conflict too, so no edit disappears silently."""
+    if current is None or current.value == mine.value:
+        return False
+    if _node(current.stamp) == _node(mine.stamp):
+        return False
+    return base != current.stamp or not wins
 
 
 def _note_edit_of_deleted_row(batch: _Batch, key: Key, edit: _Field, now_ms: int) -> None:
