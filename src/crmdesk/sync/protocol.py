@@ -32,7 +32,11 @@ Rules the server applies to a pushed change:
    field it never saw). When the server's current stamp for that field is not
    ``base`` and both values differ, the edits were concurrent: the winner is
    chosen by rule 1 and a ``Conflict`` is recorded with both values, who made
-   them and when. Conflicts are delivered to every client by ``pull``.
+   them and when. Conflicts are delivered to every client by ``pull``. Two
+   edits stamped by the same node never conflict (its clock orders them); a
+   change that loses although it was edited from the current value (its
+   node's clock far behind) is recorded as a conflict too, so no edit
+   disappears silently.
 3. The pseudo-field ``DELETED`` (value ``true``/``false``) is the row's
    tombstone. Delete wins against a concurrent edit of another field (the row
    stays deleted; a ``Conflict`` with field ``DELETED`` lets the user restore).
