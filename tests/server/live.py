@@ -17,10 +17,16 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
+import ssl
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
+import time
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -99,6 +105,68 @@ def serve_in_thread(db: ServerDatabase, **options: float) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_serve(
+    args: list[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> subprocess.Popen[bytes]:
+    """``crmdesk-server serve`` in its own process; waits until it answers health
+    (over HTTPS, trusting ``tls``, when given).
+
+    Its output goes to a temporary file (a pipe nobody reads would fill up with the
+    access log and stall the server); ``stop_serve`` returns it.
+    """
+    output = tempfile.TemporaryFile()  # noqa: SIM115  (closed by stop_serve)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crmdesk.server.cli", "serve", "--port", str(port), *args],
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        env=env or os.environ.copy(),
+        start_new_session=True,
+    )
+    _outputs[process.pid] = output
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(stop_serve(process))
+        try:
+            scheme = "https" if tls else "http"
+            health = f"{scheme}://127.0.0.1:{port}/api/v1/health"
+            if httpx.get(health, verify=tls or True).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    stop_serve(process)
+    raise AssertionError("crmdesk-server serve did not start")
+
+
+_outputs: dict[int, typing.IO[bytes]] = {}
+
+
+def stop_serve(process: subprocess.Popen[bytes]) -> str:
+    """Interrupt the server like Ctrl+C (all its processes); returns what it printed."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    output = _outputs.pop(process.pid)
+    output.seek(0)
+    text = output.read().decode(errors="replace")
+    output.close()
+    return text
 
 
 # -- PostgreSQL ---------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import ssl
 import subprocess
@@ -12,6 +11,7 @@ import time
 
 import httpx
 import pytest
+from live import free_port, start_serve, stop_serve
 
 from crmdesk.server import accounts
 from crmdesk.server.cli import main
@@ -140,46 +140,6 @@ def test_help_and_usage_errors_in_a_real_process():
     assert bad.returncode == 2 and b"invalid choice" in bad.stderr
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_serve(args: list[str], port: int, env: dict[str, str] | None = None):
-    """``crmdesk-server serve`` in its own process; waits until it answers health."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crmdesk.server.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env or os.environ.copy(),
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read().decode())
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("crmdesk-server serve did not start")
-
-
-def stop_serve(process) -> str:
-    """Interrupt the server like Ctrl+C; returns what it printed."""
-    import signal
-
-    os.killpg(process.pid, signal.SIGINT)
-    output, _ = process.communicate(timeout=30)
-    return output.decode()
-
-
 def test_serve_runs_the_app_on_the_given_port(capsys, monkeypatch, tmp_path):
     data = tmp_path / "srv"
     main(["init", "--data", str(data)])
@@ -243,38 +203,13 @@ def test_serve_over_tls(capsys, monkeypatch, tmp_path):
         capture_output=True,
     )
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crmdesk.server.cli",
-            "serve",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--ssl-certfile",
-            str(cert),
-            "--ssl-keyfile",
-            str(key),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    trust = ssl.create_default_context(cafile=str(cert))
+    tls_options = ["--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
+    process = start_serve(["--data", str(data), *tls_options], port, tls=trust)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = httpx.get(
-                    f"https://127.0.0.1:{port}/api/v1/hello",
-                    headers={PROTOCOL_HEADER: "1"},
-                    verify=ssl.create_default_context(cafile=str(cert)),
-                )
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.1)
+        answer = httpx.get(
+            f"https://127.0.0.1:{port}/api/v1/hello", headers={PROTOCOL_HEADER: "1"}, verify=trust
+        )
         assert answer.status_code == 200
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)

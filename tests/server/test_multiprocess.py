@@ -9,7 +9,7 @@ import threading
 
 import httpx
 import psutil
-from test_cli import free_port, start_serve, stop_serve
+from live import free_port, start_serve, stop_serve
 from wire import change, push, stamp
 
 from crmdesk.server import accounts
