@@ -13,6 +13,8 @@ cluster like the tests do), then:
    latency of each request kind.
 2. One laptop pushes ``--changes`` field changes in one batch and another
    pulls them all: the time of each and of both together (target < 1 s).
+3. ``--snapshot-rows`` rows of 10 fields are loaded, then a new laptop pages
+   through a snapshot of everything (the server's side of a first sync).
 
 Prints a Markdown table and writes it to ``tests/benchmarks/server_latest.md``.
 Timings are reported, not asserted: shared machines are noisy.
@@ -181,12 +183,33 @@ def big_batch(base: str, changes: int) -> tuple[float, float, int]:
     return pushed, pulled, received
 
 
+def first_sync(base: str, rows: int) -> tuple[float, float, int]:
+    """Load ``rows`` rows of 10 fields, then page a snapshot of everything as a new
+    laptop would: (load seconds, snapshot ms, fields received)."""
+    writer, newcomer = Laptop(base, "loader"), Laptop(base, "newcomer")
+    start = time.perf_counter()
+    for first in range(0, rows * 10, 5000):
+        writer.push(min(5000, rows * 10 - first), f"snap{first}")
+    loaded = time.perf_counter() - start
+    start, received, after = time.perf_counter(), 0, None
+    while True:
+        params: dict[str, str | int] = {"limit": 1000} | ({"after": after} if after else {})
+        answer = newcomer.http.get("/api/v1/snapshot", params=params)
+        answer.raise_for_status()
+        page = answer.json()
+        received += len(page["changes"])
+        after = page["next_after"]
+        if after is None:
+            return loaded, (time.perf_counter() - start) * 1000, received
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--snapshot-rows", type=int, default=10_000)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL cluster")
     where.add_argument("--database-url", help="an existing, empty server database")
@@ -209,7 +232,7 @@ def main() -> None:
         db, _ = ServerDatabase.initialise(url)
         for i in range(args.clients):
             accounts.add_user(db, f"seller{i}", PASSWORD, "salesperson")
-        for name in ("bulk-writer", "bulk-reader"):
+        for name in ("bulk-writer", "bulk-reader", "loader", "newcomer"):
             accounts.add_user(db, name, PASSWORD, "salesperson")
         db.close()
         process, base = start_server(url, args.workers)
@@ -217,6 +240,7 @@ def main() -> None:
         stack.callback(process.terminate)
         crowd = many_laptops(base, args.clients, args.rounds)
         pushed, pulled, received = big_batch(base, args.changes)
+        loaded, snapped, fields = first_sync(base, args.snapshot_rows)
 
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     pushes, pulls = crowd["pushes"], crowd["pulls"]
@@ -243,6 +267,9 @@ def main() -> None:
         f"| pull them ({received:,} received) | {pulled:.0f} ms | |",
         f"| push + pull of {args.changes:,} field changes | {pushed + pulled:.0f} ms | < 1,000 ms"
         f" {'✓' if pushed + pulled < 1000 else '✗'} |",
+        f"| load {args.snapshot_rows:,} rows x 10 fields (pushes of 5,000) | {loaded:.1f} s | |",
+        f"| snapshot of every row for a new laptop ({fields:,} fields, pages of 1,000 rows)"
+        f" | {snapped:.0f} ms ({fields / snapped * 1000:,.0f} fields/s) | |",
     ]
     if errors:
         lines += ["", "Errors (first 5):", *[f"- {e}" for e in errors[:5]]]
