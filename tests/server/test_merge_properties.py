@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 from crmdesk.server import accounts, feeds, merge
 from crmdesk.server.storage import ServerDatabase, resolve_url
 from crmdesk.sync.hlc import Clock
-from crmdesk.sync.protocol import DELETED, Change, PushRequest
+from crmdesk.sync.protocol import (
+    DELETED,
+    Change,
+    EntitySummary,
+    PushRequest,
+    checksum_hex,
+    field_digest,
+)
 
 NODES = ("a", "b", "c")
 FIELDS = ("name", "city", DELETED)
@@ -116,6 +123,15 @@ def _check(db, offsets, operations):
         if key not in newest or c.stamp > newest[key].stamp:
             newest[key] = c
     assert state == {k: (c.value, c.stamp) for k, c in newest.items()}
+
+    summary = feeds.summary(db).entities
+    rows = {r for r, _ in newest}
+    live = {r for r in rows if newest.get((r, DELETED)) is None or not newest[(r, DELETED)].value}
+    checksum = 0
+    for (row_id, name), c in newest.items():
+        checksum ^= field_digest("t", row_id, name, c.stamp)
+    if newest:
+        assert summary == {"t": EntitySummary(len(live), checksum_hex(checksum))}
 
     traced = {s for _, _, w, lo in conflicts for s in (w, lo)}
     for c in pushed:

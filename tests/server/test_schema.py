@@ -3,6 +3,8 @@ both backends, and a database from a newer server is refused."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect, update
 
@@ -86,3 +88,50 @@ def test_postgres_tests_skip_only_outside_ci(monkeypatch):
     assert live.postgres_missing_reason() is None  # so the fixture fails instead
     monkeypatch.delenv("CI")
     assert "not installed" in (live.postgres_missing_reason() or "")
+
+
+def test_upgrade_from_schema_1_computes_the_summaries(database_url):
+    import json
+
+    from crmdesk.server import feeds
+    from crmdesk.sync.protocol import DELETED, checksum_hex, field_digest
+
+    if database_url.startswith("sqlite"):
+        Path(database_url.split(":///", 1)[1]).parent.mkdir(parents=True)
+    db = ServerDatabase(database_url)  # build a schema-1 database by hand
+    fields = [
+        ("contacts", "r1", "name", "0000000000000001-0000-a", "Anna"),
+        ("contacts", "r1", DELETED, "0000000000000002-0000-a", False),
+        ("contacts", "r2", "name", "0000000000000003-0000-b", "Bo"),
+        ("contacts", "r2", DELETED, "0000000000000004-0000-b", True),
+        ("deals", "d1", "title", "0000000000000005-0000-a", "Tyres"),
+    ]
+    try:
+        with db.writing() as conn:
+            assert migrations.migrate(conn, target=1) == [1]
+            for seq, (entity, row_id, name, at, value) in enumerate(fields, start=1):
+                conn.execute(
+                    tables.field_state.insert().values(
+                        entity=entity,
+                        row_id=row_id,
+                        field=name,
+                        value=json.dumps(value),
+                        stamp=at,
+                        username="anna",
+                        seq=seq,
+                    )
+                )
+    finally:
+        db.close()
+    db = ServerDatabase.open(database_url)
+    try:
+        summary = feeds.summary(db).entities
+    finally:
+        db.close()
+    assert {e: s.rows for e, s in summary.items()} == {"contacts": 1, "deals": 1}
+    for entity in ("contacts", "deals"):
+        expected = 0
+        for e, row_id, name, at, _ in fields:
+            if e == entity:
+                expected ^= field_digest(e, row_id, name, at)
+        assert summary[entity].checksum == checksum_hex(expected)

@@ -11,21 +11,17 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, distinct, func, select, tuple_
+from sqlalchemy import Connection, Row, select, tuple_
 
-from crmdesk.server import tables
+from crmdesk.server import summaries, tables
 from crmdesk.server.accounts import iso_utc
 from crmdesk.server.errors import Malformed
 from crmdesk.server.storage import ServerDatabase
 from crmdesk.sync.protocol import (
-    DELETED,
     MAX_PAGE,
     Conflict,
-    EntitySummary,
     SnapshotPage,
     Summary,
-    checksum_hex,
-    field_digest,
 )
 
 TRUE = json.dumps(True)
@@ -167,27 +163,7 @@ def snapshot(db: ServerDatabase, after: str | None, limit: int) -> str:
 
 
 def summary(db: ServerDatabase) -> Summary:
-    """Per entity: live rows and the XOR of every field's digest (protocol rule 8)."""
-    fs = tables.field_state.c
-    checksums: dict[str, int] = {}
-    rows: dict[str, int] = {}
+    """Per entity: live rows and the XOR of every field's digest (protocol rule 8),
+    as of the returned change sequence."""
     with db.reading() as conn:
-        cursor = current_seq(conn)
-        result = conn.execution_options(yield_per=5000).execute(
-            select(fs.entity, fs.row_id, fs.field, fs.stamp)
-        )
-        for entity, row_id, name, stamp in result:
-            checksums[entity] = checksums.get(entity, 0) ^ field_digest(entity, row_id, name, stamp)
-        for entity, count in conn.execute(
-            select(fs.entity, func.count(distinct(fs.row_id))).group_by(fs.entity)
-        ):
-            rows[entity] = int(count)
-        for entity, count in conn.execute(
-            select(fs.entity, func.count())
-            .where(fs.field == DELETED, fs.value == TRUE)
-            .group_by(fs.entity)
-        ):
-            rows[entity] -= int(count)
-    return Summary(
-        {e: EntitySummary(rows[e], checksum_hex(checksums[e])) for e in sorted(checksums)}, cursor
-    )
+        return Summary(summaries.read(conn), current_seq(conn))

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from crmdesk.domain.ids import new_id
 from crmdesk.errors import ValidationError
-from crmdesk.server import tables
+from crmdesk.server import summaries, tables
 from crmdesk.server.accounts import Principal, iso_utc
 from crmdesk.server.errors import ClockAhead, Forbidden, Malformed, OutOfOrder
 from crmdesk.server.storage import ServerDatabase
@@ -108,6 +108,7 @@ def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) 
             .with_for_update()
         ).scalar_one()
         batch = _Batch(_load_state(conn, changes), int(counter))
+        before = {k: (f.stamp, f.value) for k, f in batch.state.items()}
         for entity, row_id, name in batch.state:
             batch.fields_of.setdefault((entity, row_id), set()).add(name)
         for change in changes:
@@ -117,6 +118,8 @@ def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) 
         )
         text = json.dumps(response.to_json(), ensure_ascii=False, separators=(",", ":"))
         _write(conn, batch, counter, now_ms)
+        after = {k: (f.stamp, f.value) for k, f in batch.state.items()}
+        summaries.record_push(conn, before, after, batch.inserted | batch.updated)
         _record_batch(conn, who, request, last_seq is None, text, now_ms)
     return text
 

@@ -130,3 +130,11 @@ conflicts = Table(
     Column("loser_user", String(KEY)),
     Column("detected_ms", BigInteger, nullable=False),
 )
+
+entity_summaries = Table(
+    "entity_summaries",
+    metadata,
+    Column("entity", String(KEY), primary_key=True),
+    Column("rows", BigInteger, nullable=False),
+    Column("checksum", String(64), nullable=False),
+)
