@@ -192,10 +192,8 @@ def create_app(
         return json_response(answer.to_json())
 
     @app.post(f"{API}/logout", responses=openapi.responses(None, 401, 426))
-    def logout(
-        credentials: HTTPAuthorizationCredentials | None = Security(bearer),  # noqa: B008
-    ) -> Response:
-        accounts.logout(db, accounts.authenticate(db, _bearer(credentials)))
+    def logout(who: accounts.Principal = Security(principal)) -> Response:  # noqa: B008
+        accounts.logout(db, who)
         return json_response({"status": "ok"})
 
     @app.post(
@@ -219,24 +217,36 @@ def create_app(
         text = await run_in_threadpool(merge.push, db, who, body, accounts.now_ms())
         return json_response(text)
 
-    @app.get(f"{API}/pull", responses=openapi.responses(protocol.PullResponse, 401, 422, 426))
+    signed_in = [Security(principal)]
+
+    @app.get(
+        f"{API}/pull",
+        dependencies=signed_in,
+        responses=openapi.responses(protocol.PullResponse, 401, 422, 426),
+    )
     def pull(
         cursor: int = Query(0, description="the last next_cursor applied"),
         limit: int = Query(DEFAULT_PULL_LIMIT, description="changes per page"),
-        who: accounts.Principal = Security(principal),  # noqa: B008
     ) -> Response:
         return json_response(feeds.pull(db, cursor, limit, accounts.now_ms()))
 
-    @app.get(f"{API}/snapshot", responses=openapi.responses(protocol.SnapshotPage, 400, 401, 426))
+    @app.get(
+        f"{API}/snapshot",
+        dependencies=signed_in,
+        responses=openapi.responses(protocol.SnapshotPage, 400, 401, 426),
+    )
     def snapshot(
         after: str | None = Query(None, description="next_after of the previous page"),
         limit: int = Query(DEFAULT_SNAPSHOT_ROWS, description="rows per page"),
-        who: accounts.Principal = Security(principal),  # noqa: B008
     ) -> Response:
         return json_response(feeds.snapshot(db, after, limit))
 
-    @app.get(f"{API}/summary", responses=openapi.responses(protocol.Summary, 401, 426))
-    def summary(who: accounts.Principal = Security(principal)) -> Response:  # noqa: B008
+    @app.get(
+        f"{API}/summary",
+        dependencies=signed_in,
+        responses=openapi.responses(protocol.Summary, 401, 426),
+    )
+    def summary() -> Response:
         return json_response(feeds.summary(db).to_json())
 
     return app
