@@ -73,3 +73,43 @@ def test_unknown_endpoint_is_an_error_body(sync_server):
         answer = http.get("/api/v1/nothing-here")
     assert answer.status_code == 404
     assert answer.json()["code"] == "not_found"
+
+
+def test_database_outage_is_503_then_recovers(postgres_url):
+    import psycopg
+    from live import LiveServer, serve_in_thread
+    from sqlalchemy.engine import make_url
+
+    from crmdesk.server.storage import ServerDatabase
+
+    url = make_url(postgres_url)
+    admin = f"host={url.host} port={url.port} user={url.username} dbname=postgres"
+
+    def allow(flag: bool) -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {url.database} ALLOW_CONNECTIONS {flag}")
+            if not flag:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (url.database,),
+                )
+
+    db, _ = ServerDatabase.initialise(postgres_url)
+    try:
+        with serve_in_thread(db) as base:
+            server = LiveServer(base, db, "postgresql", postgres_url)
+            with server.client() as http:
+                assert http.get("/api/v1/health").status_code == 200
+                allow(False)
+                try:
+                    answer = http.get("/api/v1/health")
+                    assert answer.status_code == 503
+                    assert answer.json() == {
+                        "code": "server_error",
+                        "message": "The server's database is unavailable.",
+                    }
+                finally:
+                    allow(True)
+                assert http.get("/api/v1/health").status_code == 200
+    finally:
+        db.close()
