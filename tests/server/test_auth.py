@@ -46,7 +46,7 @@ def test_only_the_hash_of_a_token_is_stored(sync_server):
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("anna", "wrong password"), ("nobody", "whatever password"), ("anna", "")],
+    [("anna", "wrong password"), ("nobody", "whatever password"), ("anna", ""), ("a\x00", "x")],
 )
 def test_bad_credentials_are_refused_with_401(sync_server, username, password):
     sync_server.add_user("anna", password="the right password")

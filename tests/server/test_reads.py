@@ -69,7 +69,8 @@ def test_pull_sends_an_overwritten_field_once_at_its_latest_value(owner):
 
 
 @pytest.mark.parametrize(
-    "params", [{"cursor": -1}, {"cursor": "x"}, {"limit": 0}, {"limit": "many"}]
+    "params",
+    [{"cursor": -1}, {"cursor": 2**63}, {"cursor": "x"}, {"limit": 0}, {"limit": "many"}],
 )
 def test_bad_pull_parameters_are_refused(owner, params):
     answer = owner.get("/api/v1/pull", params=params)
@@ -110,9 +111,10 @@ def test_changes_made_during_a_snapshot_are_pulled_afterwards(owner):
 def test_snapshot_of_an_empty_server_and_a_bad_token(owner):
     page = SnapshotPage.from_json(owner.get("/api/v1/snapshot").json())
     assert (page.changes, page.cursor, page.next_after) == ([], 0, None)
-    answer = owner.get("/api/v1/snapshot", params={"after": "contacts/r1"})
-    assert answer.status_code == 400
-    assert answer.json()["code"] == "malformed"
+    for after in ("contacts/r1", "1/contacts/r\x00", f"{2**63}/contacts/r1"):
+        answer = owner.get("/api/v1/snapshot", params={"after": after})
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "malformed"
 
 
 def _independent_checksum(fields: list[tuple[str, str, str, str]]) -> str:

@@ -72,7 +72,7 @@ def _user(row: Row[Any]) -> User:
 
 def _check_username(username: str) -> str:
     name = username.strip()
-    if not name or len(name) > tables.KEY or any(ch.isspace() for ch in name):
+    if not tables.is_key(name) or any(ch.isspace() for ch in name):
         raise ValidationError(
             f"'{username[:80]}' is not a valid username (1 to {tables.KEY} characters, no spaces)."
         )
@@ -147,8 +147,10 @@ def login(
     token_days: float = DEFAULT_TOKEN_DAYS,
 ) -> LoginResponse:
     """Exchange a username and password for a new token issued to ``node``."""
-    if not node or len(node) > tables.KEY:
-        raise ValidationError(f"A node id has 1 to {tables.KEY} characters.")
+    if not tables.is_key(node):
+        raise ValidationError(f"A node id is 1 to {tables.KEY} printable characters.")
+    if not tables.is_key(username):
+        raise Unauthorized("The username or the password is wrong.")
     with db.reading() as conn:
         row = _find(conn, username)
     try:

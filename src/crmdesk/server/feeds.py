@@ -89,8 +89,8 @@ def pull(db: ServerDatabase, cursor: int, limit: int, now_ms: int) -> str:
     """A ``PullResponse`` as JSON text: fields whose winning value changed after
     ``cursor``, oldest first, with the conflicts recorded in the same range. Each
     field comes once, at its latest value."""
-    if cursor < 0:
-        raise Malformed("'cursor' must not be negative.")
+    if not 0 <= cursor <= tables.MAX_INT:
+        raise Malformed("'cursor' must be a next_cursor this server gave.")
     limit = page_limit(limit)
     fs = tables.field_state
     with db.reading() as conn:
@@ -120,7 +120,12 @@ def _after_token(cursor: int, entity: str, row_id: str) -> str:
 
 def _parse_after(after: str) -> tuple[int, str, str]:
     parts = after.split("/", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+    if (
+        len(parts) != 3
+        or not parts[0].isdigit()
+        or int(parts[0]) > tables.MAX_INT
+        or not (tables.is_key(parts[1]) and tables.is_key(parts[2]))
+    ):
         raise Malformed("'after' must be a 'next_after' value from an earlier snapshot page.")
     return int(parts[0]), parts[1], parts[2]
 

@@ -81,7 +81,7 @@ def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) 
     if request.node != who.node:
         raise Forbidden("This token was issued to another node; log in from this database.")
     _check_ids(request.node, request.batch_id)
-    if request.seq < 1:
+    if not 1 <= request.seq <= tables.MAX_INT:
         raise Malformed("A batch's 'seq' starts at 1.")
     changes = _checked(request.changes, now_ms)
     with db.writing() as conn:
@@ -125,8 +125,8 @@ def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) 
 
 
 def _check_ids(node: str, batch_id: str) -> None:
-    if not 0 < len(node) <= tables.KEY or not 0 < len(batch_id) <= tables.KEY:
-        raise Malformed(f"'node' and 'batch_id' have 1 to {tables.KEY} characters.")
+    if not (tables.is_key(node) and tables.is_key(batch_id)):
+        raise Malformed(f"'node' and 'batch_id' are 1 to {tables.KEY} printable characters.")
 
 
 def _checked(changes: list[Change], now_ms: int) -> list[Change]:
@@ -136,8 +136,8 @@ def _checked(changes: list[Change], now_ms: int) -> list[Change]:
         for label, name in (("entity", change.entity), ("field", change.field)):
             if len(name) > tables.KEY or not NAME.fullmatch(name):
                 raise Malformed(f"'{name[:80]}' is not a valid {label} name.")
-        if not 0 < len(change.row_id) <= tables.KEY:
-            raise Malformed(f"A row id has 1 to {tables.KEY} characters.")
+        if not tables.is_key(change.row_id):
+            raise Malformed(f"A row id is 1 to {tables.KEY} printable characters.")
         try:
             stamp = Stamp.parse(change.stamp)
             if change.base is not None:

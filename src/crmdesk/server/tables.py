@@ -22,6 +22,13 @@ from sqlalchemy import (
 
 KEY = 64  # entity, row id, field name, node id, batch id: at most this many characters
 STAMP = 100  # a clock stamp: 16 + 1 + 4 + 1 + node
+MAX_INT = 2**63 - 1  # BigInteger's range: sequence numbers and cursors
+
+
+def is_key(text: str) -> bool:
+    """Whether ``text`` fits a key column: 1 to ``KEY`` printable characters."""
+    return 0 < len(text) <= KEY and text.isprintable()
+
 
 metadata = MetaData()
 
