@@ -262,6 +262,18 @@ def _good_change(**overrides):
         {"node": "laptop-a", "batch_id": "b", "seq": 1, "changes": [_good_change(row_id="")]},
         {"node": "laptop-a", "batch_id": "b", "seq": 1, "changes": [_good_change(row_id="a\x00")]},
         {"node": "laptop-a", "batch_id": "b\x00", "seq": 1, "changes": []},
+        {
+            "node": "laptop-a",
+            "batch_id": "b",
+            "seq": 1,
+            "changes": [_good_change(base="0" * 16 + "-0000-" + "n" * 90)],
+        },
+        {
+            "node": "laptop-a",
+            "batch_id": "b",
+            "seq": 1,
+            "changes": [_good_change(stamp="0" * 16 + "-0000-n\x00")],
+        },
         {"node": "laptop-a", "batch_id": "b", "seq": 2**63, "changes": []},
         {"node": "laptop-a", "batch_id": "b", "seq": 1, "changes": [_good_change(field=DELETED)]},
         {"node": "laptop-a", "batch_id": "b", "seq": 1, "changes": [_good_change(), "x"]},

@@ -138,14 +138,9 @@ def _checked(changes: list[Change], now_ms: int) -> list[Change]:
                 raise Malformed(f"'{name[:80]}' is not a valid {label} name.")
         if not tables.is_key(change.row_id):
             raise Malformed(f"A row id is 1 to {tables.KEY} printable characters.")
-        try:
-            stamp = Stamp.parse(change.stamp)
-            if change.base is not None:
-                Stamp.parse(change.base)
-        except ValidationError as exc:
-            raise Malformed(str(exc)) from exc
-        if len(change.stamp) > tables.STAMP or len(stamp.node) > tables.KEY:
-            raise Malformed("A clock stamp's node id is too long.")
+        stamp = _stamp(change.stamp)
+        if change.base is not None:
+            _stamp(change.base)
         if stamp.wall_ms > limit:
             raise ClockAhead(
                 f"A change is stamped {(stamp.wall_ms - now_ms) // 1000} s ahead of the "
@@ -155,6 +150,16 @@ def _checked(changes: list[Change], now_ms: int) -> list[Change]:
             raise Malformed(f"'{DELETED}' must be true or false.")
     # Restores and deletes first, so a batch that restores a row and edits it is no conflict.
     return sorted(changes, key=lambda c: c.field != DELETED)
+
+
+def _stamp(text: str) -> Stamp:
+    try:
+        stamp = Stamp.parse(text)
+    except ValidationError as exc:
+        raise Malformed(str(exc)) from exc
+    if not tables.is_key(stamp.node):
+        raise Malformed(f"A clock stamp's node id is 1 to {tables.KEY} printable characters.")
+    return stamp
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
