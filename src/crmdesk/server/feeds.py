@@ -24,7 +24,6 @@ from crmdesk.sync.protocol import (
     Summary,
 )
 
-TRUE = json.dumps(True)
 _quote = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (as protocol.dumps)
 _fs = tables.field_state.c
 _STATE = (_fs.entity, _fs.row_id, _fs.field, _fs.value, _fs.stamp, _fs.username, _fs.seq)
