@@ -79,3 +79,21 @@ class InsecureCipher(CrmdeskError):
     """The database opened, but with cipher settings weaker than SQLCipher 4's."""
 
     exit_code = 9
+
+
+class SyncError(CrmdeskError):
+    """Sync with the server failed (unreachable, refused, or the server said no)."""
+
+    exit_code = 20
+
+
+class SyncLoginRequired(SyncError):
+    """The server wants a (new) login and no password was given."""
+
+    exit_code = 21
+
+
+class SyncCancelled(SyncError):
+    """The user cancelled a sync; every page applied so far is kept."""
+
+    exit_code = 22

@@ -79,6 +79,12 @@ class Clock:
             if (seen.wall_ms, seen.counter) > (self._wall, self._counter):
                 self._wall, self._counter = seen.wall_ms, seen.counter
 
+    def rewind(self) -> None:
+        """Drop back to the physical clock after the server refused stamps from a
+        clock that ran ahead (only for re-stamping changes the server never stored)."""
+        with self._lock:
+            self._wall, self._counter = min(self._wall, self._physical()), 0
+
     def last(self) -> Stamp:
         """The latest stamp made or seen (for persisting the clock)."""
         with self._lock:

@@ -12,7 +12,12 @@ from typing import Any
 
 from crmdesk.errors import DatabaseTooNew
 
-STEP_MODULES = ["v001_initial", "v002_terms_and_lifecycle", "v003_contact_indexes"]
+STEP_MODULES = [
+    "v001_initial",
+    "v002_terms_and_lifecycle",
+    "v003_contact_indexes",
+    "v005_sync",
+]
 
 
 @dataclass(frozen=True)
