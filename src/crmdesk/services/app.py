@@ -17,6 +17,7 @@ from crmdesk.services.deals import DealService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
+from crmdesk.services.sync_status import SyncStatusService
 from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
@@ -41,6 +42,7 @@ class Crm:
         self.deals = DealService(self.ctx)
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
+        self.sync = SyncStatusService(self.ctx)
 
     @classmethod
     def create(
