@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from crmdesk import instance
-from crmdesk.cli import output
+from crmdesk.cli import output, sync_commands
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
 from crmdesk.errors import ValidationError
@@ -445,4 +445,5 @@ HANDLERS: dict[str, Handler] = {
     "demo": demo,
     "backup": backup,
     "audit verify": audit_verify,
+    **sync_commands.HANDLERS,
 }
