@@ -331,22 +331,23 @@ class SyncEngine:
         self._count_page(counts)
         self.report.cursor = page.next_cursor
 
-    def snapshot(self, transport: Transport, entity: str | None = None) -> None:
-        """Fetch the live values (of one entity, or all) page by page."""
+    def snapshot(self, transport: Transport, only: set[str] | None = None) -> None:
+        """Fetch the live values page by page: all of them (first sync, resumable),
+        or again for the entities in ``only`` (after a failed check)."""
         self.report.snapshot = True
-        key = f"resync_{entity}" if entity else "snapshot_after"
-        after = self.state().get(key, f"{entity}/" if entity else None)
+        key = "resync_after" if only else "snapshot_after"
+        after = self.state().get(key)
         while True:
             self._check_cancel()
             self.progress("snapshot", self.report.pulled, None)
             page = transport.snapshot(after, self.page)
             changes = page.changes
             done = page.next_after is None
-            if entity is not None:
-                inside = [c for c in changes if c.entity == entity]
-                done = done or len(inside) < len(changes)
-                changes = inside
-            self._apply_snapshot(page, changes, key, None if done else page.next_after, entity)
+            if only:
+                changes = [c for c in changes if c.entity in only]
+                # Pages come in entity order: past the last wanted entity, stop.
+                done = done or bool(page.changes and page.changes[-1].entity > max(only))
+            self._apply_snapshot(page, changes, key, None if done else page.next_after, only)
             if done:
                 return
             after = page.next_after
@@ -357,13 +358,13 @@ class SyncEngine:
         changes: list[Change],
         key: str,
         after: str | None,
-        entity: str | None,
+        only: set[str] | None,
     ) -> None:
         with self.db.writing() as session:
             applier = self._applier(session)
-            counts = applier.apply(changes)
+            applier.apply(changes)
             write_state(session, **{key: after})
-            if entity is None:
+            if not only:
                 state = read_state(session)
                 if "snapshot_cursor" not in state:
                     write_state(session, snapshot_cursor=page.cursor)
@@ -372,7 +373,7 @@ class SyncEngine:
                     write_state(session, cursor=cursor, snapshot_cursor=None)
                     self.report.cursor = cursor
             self._audit_page(session, applier, "snapshot", page.cursor)
-        self._count_page(counts)
+        self._count_page(applier.counts)
 
     # -- summary check -----------------------------------------------------------
 
@@ -395,8 +396,8 @@ class SyncEngine:
                     theirs.rows,
                 )
                 differing.append(entity)
-        for entity in differing:
-            self.snapshot(transport, entity)
+        if differing:
+            self.snapshot(transport, set(differing))
         self.report.resynced = differing
         return differing
 
