@@ -88,9 +88,13 @@ class SyncError(CrmdeskError):
 
 
 class SyncLoginRequired(SyncError):
-    """The server wants a (new) login and no password was given."""
+    """The server wants a (new) login, or refused the one given."""
 
     exit_code = 21
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SyncCancelled(SyncError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,27 @@ from crmdesk.services import sync_capture
 from crmdesk.services.app import Crm
 from crmdesk.services.sync_entities import DELETED, specs
 from crmdesk.sync.apply import Applier, ApplyCounts
+from crmdesk.sync.engine import SyncEngine, SyncReport
 from crmdesk.sync.protocol import Change
 
 PASSPHRASE = "correct horse battery"
+USER_PASSWORD = "a sync password"
+Replica = Callable[[str], Crm]
+
+
+@dataclass
+class LiveServer:
+    """A server running on 127.0.0.1 for one test."""
+
+    url: str
+    host: str
+    port: int
+    db: Any
+
+
+def sync(crm: Crm, **options: Any) -> SyncReport:
+    """One sync with the remembered server, logging in when needed."""
+    return SyncEngine(crm, **options).sync(USER_PASSWORD)
 
 
 def new_replica(folder: Path, name: str) -> Crm:
@@ -68,7 +88,7 @@ def canonical(crm: Crm) -> dict[str, dict[str, dict[str, Any]]]:
         for entity, spec in specs().items():
             rows: dict[str, dict[str, Any]] = {}
             for row in session.execute(text(f"SELECT * FROM {entity}")).mappings():
-                row_id = "|".join(str(row[k]) for k in spec.key)
+                row_id = spec.row_id(row)
                 values = {f: row[f] for f in spec.fields}
                 for name, column in spec.columns.items():
                     if name in values and values[name] is not None and "BOOL" in str(column.type):

@@ -14,7 +14,7 @@ from crmdesk.services import sync_seed
 from crmdesk.services.app import Crm
 from crmdesk.services.demo import generate
 from crmdesk.services.inputs import ContactPatch, EmailInput, LineInput, PhoneInput
-from crmdesk.services.sync_entities import DELETED
+from crmdesk.services.sync_entities import DELETED, spec
 from crmdesk.sync.protocol import DELETED as PROTOCOL_DELETED
 
 
@@ -59,7 +59,12 @@ def test_creating_a_person_queues_every_synced_field(crm: Crm) -> None:
     email = next(r for r in rows if r["entity"] == "contact_emails" and r["field"] == "address")
     assert email["value"] == "Anna@Acme.fi"
     tag_row = next(r for r in rows if r["entity"] == "tags")
-    assert fields_of(crm, "contact_tags", f"{person}|{tag_row['row_id']}") == {DELETED: False}
+    links = spec("contact_tags")
+    assert links is not None
+    link = links.row_id({"contact_id": person, "tag_id": tag_row["row_id"]})
+    assert len(link) <= 64
+    assert links.key_values(link) == {"contact_id": person, "tag_id": tag_row["row_id"]}
+    assert fields_of(crm, "contact_tags", link) == {DELETED: False}
     assert {r["entity"] for r in rows} >= {"stage_history"}
     # One stamp per field, all different, all from this database's node.
     stamps = [Stamp.parse(r["stamp"]) for r in rows]

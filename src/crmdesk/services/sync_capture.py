@@ -21,7 +21,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from crmdesk.domain.hlc import Clock, Stamp
-from crmdesk.services.sync_entities import DELETED, SYNCED_MODELS, EntitySpec, spec_of_model
+from crmdesk.services.sync_entities import (
+    DELETED,
+    SYNCED_MODELS,
+    EntitySpec,
+    spec,
+    spec_of_model,
+)
 from crmdesk.store.database import Database
 from crmdesk.store.models import Contact
 
@@ -135,23 +141,23 @@ def _collector(target: Any) -> list[Captured] | None:
 
 
 def _spec(mapper: Mapper[Any]) -> EntitySpec:
-    spec = spec_of_model(mapper.class_)
-    assert spec is not None
-    return spec
+    found = spec_of_model(mapper.class_)
+    assert found is not None
+    return found
 
 
 def _after_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     out = _collector(target)
     if out is None:
         return
-    spec = _spec(mapper)
-    row_id = spec.row_id(target)
-    for name in spec.fields:
+    entity = _spec(mapper)
+    row_id = entity.row_id(target)
+    for name in entity.fields:
         value = getattr(target, name)
         if value is not None:
-            out.append((spec.name, row_id, name, spec.to_wire(name, value)))
-    if spec.composite:
-        out.append((spec.name, row_id, DELETED, False))
+            out.append((entity.name, row_id, name, entity.to_wire(name, value)))
+    if entity.composite:
+        out.append((entity.name, row_id, DELETED, False))
     if isinstance(target, Contact):
         _tag_links(target, out)
 
@@ -160,24 +166,24 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
     out = _collector(target)
     if out is None:
         return
-    spec = _spec(mapper)
-    row_id = spec.row_id(target)
+    entity = _spec(mapper)
+    row_id = entity.row_id(target)
     state = inspect(target)
-    for name in spec.fields:
+    for name in entity.fields:
         history = state.attrs[name].history
         if not history.added:
             continue
-        new = spec.to_wire(name, history.added[0])
-        if history.deleted and spec.to_wire(name, history.deleted[0]) == new:
+        new = entity.to_wire(name, history.added[0])
+        if history.deleted and entity.to_wire(name, history.deleted[0]) == new:
             continue
-        out.append((spec.name, row_id, name, new))
-    if spec.soft_delete:
+        out.append((entity.name, row_id, name, new))
+    if entity.soft_delete:
         history = state.attrs["deleted_at"].history
         if history.added:
             was_deleted = bool(history.deleted) and history.deleted[0] is not None
             is_deleted = history.added[0] is not None
             if was_deleted != is_deleted:
-                out.append((spec.name, row_id, DELETED, is_deleted))
+                out.append((entity.name, row_id, DELETED, is_deleted))
     if isinstance(target, Contact):
         _tag_links(target, out)
 
@@ -185,17 +191,18 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
 def _after_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     out = _collector(target)
     if out is not None:
-        spec = _spec(mapper)
-        out.append((spec.name, spec.row_id(target), DELETED, True))
+        entity = _spec(mapper)
+        out.append((entity.name, entity.row_id(target), DELETED, True))
 
 
 def _tag_links(contact: Contact, out: list[Captured]) -> None:
     """Links written through ``Contact.tags`` (the secondary table has no objects)."""
+    links = spec("contact_tags")
+    assert links is not None
     history = inspect(contact).attrs["tags"].history
-    for tag in history.added:
-        out.append(("contact_tags", f"{contact.id}|{tag.id}", DELETED, False))
-    for tag in history.deleted:
-        out.append(("contact_tags", f"{contact.id}|{tag.id}", DELETED, True))
+    for tag, deleted in [(t, False) for t in history.added] + [(t, True) for t in history.deleted]:
+        row_id = links.row_id({"contact_id": contact.id, "tag_id": tag.id})
+        out.append(("contact_tags", row_id, DELETED, deleted))
 
 
 for _model in SYNCED_MODELS:

@@ -1,7 +1,8 @@
 """What syncs: the synced tables, their fields, and their values on the wire.
 
 A synced *entity* is a table; a *row id* is its primary key (``"a|b"`` for a
-composite key); a *field* is a column. Columns derived from others (contact
+composite key of two UUIDs, each written in 22 base64url characters so the id
+stays within the server's 64); a *field* is a column. Columns derived from others (contact
 number, display name, sort key, phone E.164 and reversed digits, e-mail key)
 and the local ``updated_at``/``deleted_at`` do not travel: the row's tombstone
 travels as the pseudo-field :data:`DELETED` and the rest is recomputed here.
@@ -11,6 +12,8 @@ with booleans as JSON booleans.
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -96,13 +99,16 @@ class EntitySpec:
 
     def row_id(self, values: Any) -> str:
         """The row id of an ORM object or a mapping of column values."""
-        if isinstance(values, Mapping):
-            return "|".join(str(values[k]) for k in self.key)
-        return "|".join(str(getattr(values, k)) for k in self.key)
+        get = values.__getitem__ if isinstance(values, Mapping) else values.__getattribute__
+        if not self.composite:
+            return str(get(self.key[0]))
+        return "|".join(_compact(str(get(k))) for k in self.key)
 
     def key_values(self, row_id: str) -> dict[str, str]:
         """The key columns named by a row id."""
-        parts = row_id.split("|") if len(self.key) > 1 else [row_id]
+        if not self.composite:
+            return {self.key[0]: row_id}
+        parts = [_expand(p) for p in row_id.split("|")]
         return dict(zip(self.key, parts, strict=True))
 
     @property
@@ -113,6 +119,15 @@ class EntitySpec:
     def to_wire(self, column: str, value: Any) -> Any:
         """A column value as it travels (the stored form; booleans as booleans)."""
         return wire_value(self.columns[column], value)
+
+
+def _compact(key: str) -> str:
+    """A UUID in 22 characters (base64url), so ``a|b`` fits the server's 64."""
+    return base64.urlsafe_b64encode(uuid.UUID(key).bytes).rstrip(b"=").decode()
+
+
+def _expand(part: str) -> str:
+    return str(uuid.UUID(bytes=base64.urlsafe_b64decode(part + "==")))
 
 
 def wire_value(column: Column[Any], value: Any) -> Any:

@@ -3,6 +3,7 @@ which bypasses the ORM) are put into the outbox once, on the next sync."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, text
@@ -16,10 +17,6 @@ SEEDED_KEY = "seeded"
 ROWS_PER_TRANSACTION = 2000
 
 
-def _row_id_sql(spec: EntitySpec) -> str:
-    return " || '|' || ".join(f"t.{k}" for k in spec.key)
-
-
 def seed_unsynced(db: Database) -> int:
     """Queue every synced row that has no field clock yet; returns rows queued."""
     with db.reading() as session:
@@ -29,15 +26,17 @@ def seed_unsynced(db: Database) -> int:
             return 0
     queued = 0
     for spec in specs().values():
+        if spec.composite:
+            queued += _seed_links(db, spec)
+            continue
         while True:
             with db.writing() as session:
-                conn = session.connection()
                 rows = (
-                    conn.execute(
+                    session.execute(
                         text(
                             f"SELECT * FROM {spec.name} t WHERE NOT EXISTS (SELECT 1 FROM"
-                            " sync_clocks c WHERE c.entity = :e AND c.row_id ="
-                            f" {_row_id_sql(spec)}) LIMIT {ROWS_PER_TRANSACTION}"
+                            " sync_clocks c WHERE c.entity = :e AND c.row_id = t.id)"
+                            f" LIMIT {ROWS_PER_TRANSACTION}"
                         ),
                         {"e": spec.name},
                     )
@@ -46,8 +45,7 @@ def seed_unsynced(db: Database) -> int:
                 )
                 if not rows:
                     break
-                changes = [c for row in rows for c in _row_changes(spec, row)]
-                sync_capture.write_changes(conn, sync_capture.load_clock(conn, db), changes)
+                _queue(db, session, spec, rows)
                 queued += len(rows)
     with db.writing() as session:
         session.execute(
@@ -57,8 +55,33 @@ def seed_unsynced(db: Database) -> int:
     return queued
 
 
+def _seed_links(db: Database, spec: EntitySpec) -> int:
+    """Tables keyed by two ids: their row ids are not plain columns, so compare here."""
+    with db.writing() as session:
+        known = set(
+            session.execute(
+                text("SELECT DISTINCT row_id FROM sync_clocks WHERE entity = :e"),
+                {"e": spec.name},
+            ).scalars()
+        )
+        rows = [
+            row
+            for row in session.execute(text(f"SELECT * FROM {spec.name}")).mappings()
+            if spec.row_id(row) not in known
+        ]
+        for start in range(0, len(rows), ROWS_PER_TRANSACTION):
+            _queue(db, session, spec, rows[start : start + ROWS_PER_TRANSACTION])
+    return len(rows)
+
+
+def _queue(db: Database, session: Session, spec: EntitySpec, rows: Sequence[Any]) -> None:
+    conn = session.connection()
+    changes = [c for row in rows for c in _row_changes(spec, row)]
+    sync_capture.write_changes(conn, sync_capture.load_clock(conn, db), changes)
+
+
 def _row_changes(spec: EntitySpec, row: Any) -> list[sync_capture.Captured]:
-    row_id = "|".join(str(row[k]) for k in spec.key)
+    row_id = spec.row_id(row)
     out: list[sync_capture.Captured] = []
     for name in spec.fields:
         value = row[name]

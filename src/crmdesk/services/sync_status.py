@@ -26,7 +26,8 @@ from crmdesk.store.types import format_utc
 
 def read_state(session: Session) -> dict[str, str]:
     """Every sync_state key and value."""
-    return dict(session.execute(text("SELECT key, value FROM sync_state")).tuples().all())
+    rows = session.execute(text("SELECT key, value FROM sync_state")).all()
+    return {str(k): str(v) for k, v in rows}
 
 
 def write_state(session: Session, **values: str | int | None) -> None:

@@ -63,13 +63,10 @@ class Transport:
         """Exchange a password for a token (kept for the following calls)."""
         try:
             data = self._call("POST", "/api/v1/login", body=request.to_json(), auth=False)
-        except ServerRefused as exc:
-            if exc.code == "unauthorized":
-                raise SyncLoginRequired(
-                    f"The server at {self.url} refused the login of {request.username}: "
-                    "wrong user name or password."
-                ) from exc
-            raise
+        except SyncLoginRequired as exc:
+            raise SyncLoginRequired(
+                f"The server at {self.url} refused the login of {request.username}: {exc.reason}."
+            ) from exc
         response: LoginResponse = self._parse(LoginResponse.from_json, data)
         self.token = response.token
         return response
@@ -157,8 +154,9 @@ class Transport:
                 status,
             )
         if status == 401:
+            reason = message.rstrip(".") or "the sign-in is not accepted"
             return SyncLoginRequired(
-                f"The server at {self.url} wants a new login: {message or 'token not accepted'}."
+                f"The server at {self.url} wants a new login ({reason}).", reason
             )
         text = message.rstrip(".") if message else f"error {status}"
         return ServerRefused(f"The server says: {text}.", code or "server_error", status)
