@@ -20,6 +20,7 @@ class LossyProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.port = self._listener.getsockname()[1]
         self._drop_prefix: bytes | None = None
         self.dropped = 0
@@ -31,8 +32,8 @@ class LossyProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def drop_response_to(self, prefix: bytes) -> None:
-        """Lose the answer to the next request that starts with ``prefix``."""
+    def drop_response_to(self, prefix: bytes | None) -> None:
+        """Lose the answer to the next request that starts with ``prefix`` (None: none)."""
         with self._lock:
             self._drop_prefix = prefix
 
@@ -50,6 +51,7 @@ class LossyProxy:
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(self.target)
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         lose = threading.Event()
 
         def upward() -> None:

@@ -141,7 +141,7 @@ class SyncEngine:
     def _run(self, transport: Transport, state: dict[str, str], password: str | None) -> None:
         self._hello(transport)
         transport.token = state.get("token")
-        if transport.token is None or password is not None:
+        if transport.token is None:
             self._login(transport, state, password)
         try:
             self._exchange(transport)
@@ -378,7 +378,8 @@ class SyncEngine:
     # -- summary check -----------------------------------------------------------
 
     def check(self, transport: Transport) -> list[str]:
-        """Compare checksums with the server's; re-snapshot the entities that differ."""
+        """Compare checksums with the server's; re-snapshot the entities that differ
+        (skipped while changes wait to be sent)."""
         if self._count("SELECT count(*) FROM sync_outbox"):
             return []
         summary = transport.summary()
