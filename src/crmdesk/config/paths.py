@@ -53,3 +53,16 @@ def backup_dir() -> Path:
 def settings_file() -> Path:
     """The JSON file holding the user's settings."""
     return config_dir() / "settings.json"
+
+
+def server_data_dir() -> Path:
+    """Folder of the sync server's SQLite database (``CRMDESK_SERVER_DATA`` overrides)."""
+    chosen = os.environ.get("CRMDESK_SERVER_DATA")
+    if chosen:
+        return Path(chosen).expanduser()
+    home = _home_override()
+    return (
+        home / "server"
+        if home
+        else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "server"
+    )
