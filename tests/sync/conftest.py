@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live import start_server
+from server_thread import start_server
 from synctools import LiveServer, Replica, new_replica
 
 from crmdesk.services.app import Crm

@@ -6,6 +6,7 @@ a conflict record."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from crmdesk.server import tables
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from live import start_server
 from lossy_proxy import LossyProxy
+from server_thread import start_server
 from sqlalchemy import select, text
 from synctools import PASSPHRASE, USER_PASSWORD, LiveServer, canonical, new_replica
 
 from crmdesk.errors import NotFound, SyncError, ValidationError
+from crmdesk.server import tables
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch, PhoneInput
 from crmdesk.sync.engine import SyncEngine
@@ -218,7 +219,7 @@ class ThreeLaptops(RuleBasedStateMachine):
 
 
 ThreeLaptops.TestCase.settings = settings(
-    max_examples=20,
+    max_examples=int(os.environ.get("CRMDESK_SYNC_EXAMPLES", "20")),
     stateful_step_count=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from synctools import USER_PASSWORD, LiveServer
+
 from crmdesk.server import accounts
 from crmdesk.server.app import create_app
 from crmdesk.server.storage import ServerDatabase
-from synctools import USER_PASSWORD, LiveServer
 
 USERS = {"anna": "salesperson", "bo": "salesperson", "cai": "salesperson", "acc": "accountant"}
 
