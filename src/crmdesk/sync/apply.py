@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.hlc import Clock
@@ -73,9 +72,21 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + CHUNK]
 
 
-def _in_list(prefix: str, values: list[Any]) -> tuple[str, dict[str, Any]]:
-    names = [f"{prefix}{i}" for i in range(len(values))]
-    return ", ".join(f":{n}" for n in names), dict(zip(names, values, strict=True))
+class _Raw:
+    """The session's own DB-API connection (same transaction), without SQLAlchemy's
+    per-statement overhead: a first sync runs hundreds of thousands of statements."""
+
+    def __init__(self, session: Session) -> None:
+        dbapi = session.connection().connection.dbapi_connection
+        assert dbapi is not None
+        self._conn = dbapi
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: list[Any]) -> None:
+        if rows:
+            self._conn.executemany(sql, rows)
 
 
 class Applier:
@@ -83,9 +94,11 @@ class Applier:
 
     def __init__(self, session: Session, clock: Clock, region: str) -> None:
         self.session = session
+        self.sql = _Raw(session)
         self.clock = clock
         self.region = region
         self.counts = ApplyCounts()
+        self._users: set[str] = set()
 
     # -- entry points ------------------------------------------------------
 
@@ -99,7 +112,7 @@ class Applier:
         self._merge_pending(rows)
         self._write_rows(rows)
         self.counts.waiting = int(
-            self.session.execute(text("SELECT count(*) FROM sync_pending")).scalar_one()
+            self.sql.execute("SELECT count(*) FROM sync_pending").fetchone()[0]
         )
         if self.counts.touched_contacts:
             fts.reindex_contacts(self.session, self.counts.touched_contacts)
@@ -109,13 +122,11 @@ class Applier:
         """Keep conflicts reported by the server (each once); returns how many were new."""
         new = 0
         for c in conflicts:
-            result = self.session.execute(
-                text(
-                    "INSERT OR IGNORE INTO sync_conflicts (id, entity, row_id, field,"
-                    " winner_value, winner_stamp, winner_user, loser_value, loser_stamp,"
-                    " loser_user, detected_at) VALUES (:id, :entity, :row_id, :field, :wv,"
-                    " :ws, :wu, :lv, :ls, :lu, :at)"
-                ),
+            cursor = self.sql.execute(
+                "INSERT OR IGNORE INTO sync_conflicts (id, entity, row_id, field,"
+                " winner_value, winner_stamp, winner_user, loser_value, loser_stamp,"
+                " loser_user, detected_at) VALUES (:id, :entity, :row_id, :field, :wv,"
+                " :ws, :wu, :lv, :ls, :lu, :at)",
                 {
                     "id": c.id,
                     "entity": c.entity,
@@ -130,7 +141,7 @@ class Applier:
                     "at": c.detected_at,
                 },
             )
-            new += result.rowcount  # type: ignore[attr-defined]
+            new += cursor.rowcount
         self.counts.conflicts += new
         return new
 
@@ -138,27 +149,26 @@ class Applier:
 
     def _winners(self, changes: list[Change]) -> list[Change]:
         best: dict[tuple[str, str, str], Change] = {}
+        latest = ""
         for change in changes:
-            self.clock.observe(change.stamp)
+            latest = max(latest, change.stamp)
             if spec(change.entity) is None:
                 log.warning("ignoring a change of unknown entity %r", change.entity)
                 continue
             key = (change.entity, change.row_id, change.field)
             if key not in best or change.stamp > best[key].stamp:
                 best[key] = change
+        if latest:
+            self.clock.observe(latest)
         local = self._local_stamps(list(best))
         winners = [c for k, c in best.items() if k not in local or c.stamp > local[k]]
         self.counts.applied += len(winners)
         self.counts.kept_local += len(changes) - len(winners)
-        if winners:
-            self.session.execute(
-                text(
-                    "INSERT INTO sync_clocks (entity, row_id, field, stamp)"
-                    " VALUES (:e, :r, :f, :s) ON CONFLICT (entity, row_id, field)"
-                    " DO UPDATE SET stamp = excluded.stamp"
-                ),
-                [{"e": c.entity, "r": c.row_id, "f": c.field, "s": c.stamp} for c in winners],
-            )
+        self.sql.executemany(
+            "INSERT INTO sync_clocks (entity, row_id, field, stamp) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp",
+            [(c.entity, c.row_id, c.field, c.stamp) for c in winners],
+        )
         return winners
 
     def _local_stamps(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
@@ -168,13 +178,11 @@ class Applier:
         found: dict[tuple[str, str, str], str] = {}
         for entity, row_ids in by_entity.items():
             for chunk in _chunks(sorted(row_ids)):
-                marks, params = _in_list("r", chunk)
-                for row_id, name, stamp in self.session.execute(
-                    text(
-                        "SELECT row_id, field, stamp FROM sync_clocks"
-                        f" WHERE entity = :e AND row_id IN ({marks})"
-                    ),
-                    {"e": entity, **params},
+                marks = ", ".join("?" * len(chunk))
+                for row_id, name, stamp in self.sql.execute(
+                    "SELECT row_id, field, stamp FROM sync_clocks"
+                    f" WHERE entity = ? AND row_id IN ({marks})",
+                    (entity, *chunk),
                 ):
                     found[(entity, row_id, name)] = stamp
         return found
@@ -182,48 +190,45 @@ class Applier:
     # -- step 2: rows waiting for more fields or their parent ---------------
 
     def _merge_pending(self, rows: dict[RowKey, dict[str, Any]]) -> None:
+        if not int(self.sql.execute("SELECT count(*) FROM sync_pending").fetchone()[0]):
+            return
         by_entity: dict[str, list[str]] = defaultdict(list)
         for entity, row_id in rows:
             by_entity[entity].append(row_id)
         for entity, row_ids in by_entity.items():
             for chunk in _chunks(row_ids):
-                marks, params = _in_list("r", chunk)
-                where = f"entity = :e AND row_id IN ({marks})"
-                found = self.session.execute(
-                    text(f"SELECT row_id, fields FROM sync_pending WHERE {where}"),
-                    {"e": entity, **params},
-                ).all()
+                where = f"entity = ? AND row_id IN ({', '.join('?' * len(chunk))})"
+                params = (entity, *chunk)
+                found = self.sql.execute(
+                    f"SELECT row_id, fields FROM sync_pending WHERE {where}", params
+                ).fetchall()
                 if not found:
                     continue
                 for row_id, fields in found:
-                    row = rows[(entity, row_id)]
-                    rows[(entity, row_id)] = {**json.loads(fields), **row}
-                self.session.execute(
-                    text(f"DELETE FROM sync_pending WHERE {where}"), {"e": entity, **params}
-                )
+                    rows[(entity, row_id)] = {**json.loads(fields), **rows[(entity, row_id)]}
+                self.sql.execute(f"DELETE FROM sync_pending WHERE {where}", params)
 
     def _take_waiting(self, parent_ids: list[str]) -> dict[RowKey, dict[str, Any]]:
         rows: dict[RowKey, dict[str, Any]] = {}
+        if not int(self.sql.execute("SELECT count(*) FROM sync_pending").fetchone()[0]):
+            return rows
         for chunk in _chunks(parent_ids):
-            marks, params = _in_list("p", chunk)
-            where = f"waits_for IN ({marks})"
-            for entity, row_id, fields in self.session.execute(
-                text(f"SELECT entity, row_id, fields FROM sync_pending WHERE {where}"), params
-            ):
+            where = f"waits_for IN ({', '.join('?' * len(chunk))})"
+            for entity, row_id, fields in self.sql.execute(
+                f"SELECT entity, row_id, fields FROM sync_pending WHERE {where}", chunk
+            ).fetchall():
                 rows[(entity, row_id)] = json.loads(fields)
-            self.session.execute(text(f"DELETE FROM sync_pending WHERE {where}"), params)
+            self.sql.execute(f"DELETE FROM sync_pending WHERE {where}", chunk)
         return rows
 
     def _wait(
         self, entity: str, row_id: str, fields: dict[str, Any], waits_for: str | None
     ) -> None:
-        self.session.execute(
-            text(
-                "INSERT INTO sync_pending (entity, row_id, fields, waits_for)"
-                " VALUES (:e, :r, :f, :w) ON CONFLICT (entity, row_id)"
-                " DO UPDATE SET fields = excluded.fields, waits_for = excluded.waits_for"
-            ),
-            {"e": entity, "r": row_id, "f": json.dumps(fields, ensure_ascii=False), "w": waits_for},
+        self.sql.execute(
+            "INSERT INTO sync_pending (entity, row_id, fields, waits_for) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (entity, row_id)"
+            " DO UPDATE SET fields = excluded.fields, waits_for = excluded.waits_for",
+            (entity, row_id, json.dumps(fields, ensure_ascii=False), waits_for),
         )
 
     # -- step 3: writing rows --------------------------------------------------
@@ -233,20 +238,28 @@ class Applier:
             created: list[str] = []
             for entity in WRITE_ORDER:
                 group = {k[1]: v for k, v in rows.items() if k[0] == entity}
-                if group:
-                    entity_spec = spec(entity)
-                    assert entity_spec is not None
-                    created += self._write_entity(entity_spec, group)
+                if not group:
+                    continue
+                entity_spec = spec(entity)
+                assert entity_spec is not None
+                if entity == "contacts":
+                    # Companies first: people refer to them.
+                    companies = {r: f for r, f in group.items() if f.get("kind") == "company"}
+                    created += self._write_entity(entity_spec, companies)
+                    group = {r: f for r, f in group.items() if r not in companies}
+                created += self._write_entity(entity_spec, group)
             rows = self._take_waiting(created) if created else {}
 
     def _write_entity(self, entity_spec: EntitySpec, group: dict[str, dict[str, Any]]) -> list[str]:
+        if not group:
+            return []
         entity = entity_spec.name
         existing = self._existing(entity_spec, list(group))
         tombstoned = self._tombstoned(entity_spec, [r for r in group if r not in existing])
-        order = sorted(group, key=lambda r: 0 if group[r].get("kind") == "company" else 1)
+        present = self._parents_present(entity_spec, group)
+        inserts: list[dict[str, Any]] = []
         created: list[str] = []
-        for row_id in order:
-            fields = group[row_id]
+        for row_id, fields in group.items():
             deleted = fields.get(DELETED)
             if not entity_spec.soft_delete and deleted is True:
                 if row_id in existing:
@@ -256,22 +269,22 @@ class Applier:
                 continue
             if row_id not in existing and row_id in tombstoned and deleted is not False:
                 continue  # an edit of a child row that is already gone
-            missing = self._missing_parent(entity_spec, row_id, fields)
+            missing = self._missing_parent(entity_spec, row_id, fields, present)
             if missing is not None:
                 self._wait(entity, row_id, fields, missing)
                 continue
             if row_id in existing:
                 self._update_row(entity_spec, row_id, fields)
-            else:
-                needed = entity_spec.required - fields.keys()
-                if needed:
-                    self._wait(entity, row_id, fields, None)
-                    continue
-                self._insert_row(entity_spec, row_id, fields)
-                existing.add(row_id)
-                created.append(row_id)
-                self.counts.created += 1
+                self._touch(entity_spec, row_id, fields, existing=True)
+                continue
+            if entity_spec.required - fields.keys():
+                self._wait(entity, row_id, fields, None)
+                continue
+            inserts.append(self._insert_values(entity_spec, row_id, fields))
+            created.append(row_id)
             self._touch(entity_spec, row_id, fields, existing=False)
+        self._insert(entity_spec, inserts)
+        self.counts.created += len(created)
         return created
 
     def _existing(self, entity_spec: EntitySpec, row_ids: list[str]) -> set[str]:
@@ -281,19 +294,16 @@ class Applier:
             a, b = entity_spec.key
             for row_id in row_ids:
                 keys = entity_spec.key_values(row_id)
-                hit = self.session.execute(
-                    text(f"SELECT 1 FROM {table} WHERE {a} = :a AND {b} = :b"),
-                    {"a": keys[a], "b": keys[b]},
-                ).first()
-                if hit:
+                if self.sql.execute(
+                    f"SELECT 1 FROM {table} WHERE {a} = ? AND {b} = ?", (keys[a], keys[b])
+                ).fetchone():
                     found.add(row_id)
             return found
         for chunk in _chunks(row_ids):
-            marks, params = _in_list("r", chunk)
+            marks = ", ".join("?" * len(chunk))
             found.update(
-                self.session.execute(
-                    text(f"SELECT id FROM {table} WHERE id IN ({marks})"), params
-                ).scalars()
+                r[0]
+                for r in self.sql.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)
             )
         return found
 
@@ -303,49 +313,82 @@ class Applier:
             return set()
         found: set[str] = set()
         for chunk in _chunks(row_ids):
-            marks, params = _in_list("r", chunk)
+            marks = ", ".join("?" * len(chunk))
             found.update(
-                self.session.execute(
-                    text(
-                        "SELECT row_id FROM sync_clocks WHERE entity = :e AND field = :f"
-                        f" AND row_id IN ({marks})"
-                    ),
-                    {"e": entity_spec.name, "f": DELETED, **params},
-                ).scalars()
+                r[0]
+                for r in self.sql.execute(
+                    "SELECT row_id FROM sync_clocks WHERE entity = ? AND field = ?"
+                    f" AND row_id IN ({marks})",
+                    (entity_spec.name, DELETED, *chunk),
+                )
             )
         return found
 
+    def _parents_present(
+        self, entity_spec: EntitySpec, group: dict[str, dict[str, Any]]
+    ) -> dict[str, set[str]]:
+        """Per referenced table, which of the ids the group refers to exist here."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row_id, fields in group.items():
+            values = self._with_keys(entity_spec, row_id, fields)
+            for column, table in entity_spec.references.items():
+                value = values.get(column)
+                if value is not None:
+                    wanted[table].add(str(value))
+        present: dict[str, set[str]] = {}
+        for table, ids in wanted.items():
+            if table == "users":
+                self._ensure_users(ids)
+                present[table] = ids
+                continue
+            present[table] = set()
+            for chunk in _chunks(sorted(ids)):
+                marks = ", ".join("?" * len(chunk))
+                present[table].update(
+                    r[0]
+                    for r in self.sql.execute(
+                        f"SELECT id FROM {table} WHERE id IN ({marks})", chunk
+                    )
+                )
+        return present
+
+    @staticmethod
+    def _with_keys(entity_spec: EntitySpec, row_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if entity_spec.composite:
+            return {**fields, **entity_spec.key_values(row_id)}
+        return fields
+
     def _missing_parent(
-        self, entity_spec: EntitySpec, row_id: str, fields: dict[str, Any]
+        self,
+        entity_spec: EntitySpec,
+        row_id: str,
+        fields: dict[str, Any],
+        present: dict[str, set[str]],
     ) -> str | None:
-        """The id of a referenced row that is not here yet (users get a stand-in)."""
-        values = {**fields, **entity_spec.key_values(row_id)} if entity_spec.composite else fields
+        """The id of a referenced row that is not here yet."""
+        values = self._with_keys(entity_spec, row_id, fields)
         for column, table in entity_spec.references.items():
             value = values.get(column)
-            if value is None:
-                continue
-            if table == "users":
-                self._ensure_user(str(value))
-                continue
-            hit = self.session.execute(
-                text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": value}
-            ).first()
-            if hit is None:
+            if value is not None and str(value) not in present.get(table, set()):
                 return str(value)
         return None
 
-    def _ensure_user(self, user_id: str) -> None:
+    def _ensure_users(self, user_ids: set[str]) -> None:
         """Users do not sync: a user of another database gets a local stand-in."""
+        new = user_ids - self._users
+        if not new:
+            return
         now = now_text()
-        self.session.execute(
-            text(
-                "INSERT OR IGNORE INTO users (id, username, display_name, role, created_at,"
-                " updated_at) VALUES (:id, :u, :d, 'salesperson', :now, :now)"
-            ),
-            {"id": user_id, "u": f"remote-{user_id}", "d": PLACEHOLDER_NAME, "now": now},
+        self.sql.executemany(
+            "INSERT OR IGNORE INTO users (id, username, display_name, role, created_at,"
+            " updated_at) VALUES (?, ?, ?, 'salesperson', ?, ?)",
+            [(u, f"remote-{u}", PLACEHOLDER_NAME, now, now) for u in sorted(new)],
         )
+        self._users |= new
 
-    def _insert_row(self, entity_spec: EntitySpec, row_id: str, fields: dict[str, Any]) -> None:
+    def _insert_values(
+        self, entity_spec: EntitySpec, row_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         values = {k: v for k, v in fields.items() if k in entity_spec.columns}
         values.update(entity_spec.key_values(row_id))
         values.update(derived(entity_spec.name, values, self.region))
@@ -353,11 +396,18 @@ class Applier:
             values["updated_at"] = now_text()
         if entity_spec.soft_delete and fields.get(DELETED) is True:
             values["deleted_at"] = self._deleted_at(entity_spec.name, row_id)
-        columns = ", ".join(values)
-        marks = ", ".join(f":{c}" for c in values)
-        self.session.execute(
-            text(f"INSERT INTO {entity_spec.name} ({columns}) VALUES ({marks})"), values
-        )
+        return values
+
+    def _insert(self, entity_spec: EntitySpec, rows: list[dict[str, Any]]) -> None:
+        """Insert rows, grouped by the columns they carry (one executemany each)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for values in rows:
+            by_columns[tuple(sorted(values))].append(values)
+        for columns, group in by_columns.items():
+            marks = ", ".join(f":{c}" for c in columns)
+            self.sql.executemany(
+                f"INSERT INTO {entity_spec.name} ({', '.join(columns)}) VALUES ({marks})", group
+            )
 
     def _update_row(self, entity_spec: EntitySpec, row_id: str, fields: dict[str, Any]) -> None:
         values = {k: v for k, v in fields.items() if k in entity_spec.columns}
@@ -373,30 +423,29 @@ class Applier:
             values["updated_at"] = now_text()
         assignments = ", ".join(f"{c} = :{c}" for c in values)
         where, keys = self._where(entity_spec, row_id)
-        self.session.execute(
-            text(f"UPDATE {entity_spec.name} SET {assignments} WHERE {where}"), {**values, **keys}
+        self.sql.execute(
+            f"UPDATE {entity_spec.name} SET {assignments} WHERE {where}", {**values, **keys}
         )
 
     def _deleted_at(self, entity: str, row_id: str) -> str:
         """When a row was deleted: the time of its tombstone's stamp."""
-        stamp = self.session.execute(
-            text("SELECT stamp FROM sync_clocks WHERE entity = :e AND row_id = :r AND field = :f"),
-            {"e": entity, "r": row_id, "f": DELETED},
-        ).scalar_one()
+        stamp = self.sql.execute(
+            "SELECT stamp FROM sync_clocks WHERE entity = ? AND row_id = ? AND field = ?",
+            (entity, row_id, DELETED),
+        ).fetchone()[0]
         return stamp_time(str(stamp))
 
     def _delete_row(self, entity_spec: EntitySpec, row_id: str) -> None:
         where, keys = self._where(entity_spec, row_id)
-        self.session.execute(text(f"DELETE FROM {entity_spec.name} WHERE {where}"), keys)
+        self.sql.execute(f"DELETE FROM {entity_spec.name} WHERE {where}", keys)
 
     def _current(self, entity_spec: EntitySpec, row_id: str) -> dict[str, Any]:
         where, keys = self._where(entity_spec, row_id)
-        row = (
-            self.session.execute(text(f"SELECT * FROM {entity_spec.name} WHERE {where}"), keys)
-            .mappings()
-            .first()
-        )
-        return dict(row) if row else {}
+        cursor = self.sql.execute(f"SELECT * FROM {entity_spec.name} WHERE {where}", keys)
+        row = cursor.fetchone()
+        if row is None:
+            return {}
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
     @staticmethod
     def _where(entity_spec: EntitySpec, row_id: str) -> tuple[str, dict[str, str]]:
@@ -411,18 +460,15 @@ class Applier:
         touched = self.counts.touched_contacts
         if entity_spec.name == "contacts":
             touched.add(row_id)
-            if "company_name" in fields:
+            if existing and "company_name" in fields:
                 touched.update(
-                    self.session.execute(
-                        text("SELECT id FROM contacts WHERE company_id = :id"), {"id": row_id}
-                    ).scalars()
+                    r[0]
+                    for r in self.sql.execute(
+                        "SELECT id FROM contacts WHERE company_id = ?", (row_id,)
+                    )
                 )
             return
-        if entity_spec.name not in (
-            "contact_phones",
-            "contact_emails",
-            "activities",
-        ):
+        if entity_spec.name not in ("contact_phones", "contact_emails", "activities"):
             return
         contact_id = fields.get("contact_id")
         if contact_id is None or existing:
