@@ -16,7 +16,7 @@ import base64
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Boolean, Column, inspect
@@ -126,6 +126,7 @@ def _compact(key: str) -> str:
     return base64.urlsafe_b64encode(uuid.UUID(key).bytes).rstrip(b"=").decode()
 
 
+@lru_cache(maxsize=65536)
 def _expand(part: str) -> str:
     return str(uuid.UUID(bytes=base64.urlsafe_b64decode(part + "==")))
 

@@ -54,6 +54,7 @@ from crmdesk.sync.transport import ServerRefused, Transport
 log = logging.getLogger(__name__)
 
 SKEW_WARNING_MS = 60_000
+CHECK_EVERY_S = 3600  # the summary check reads every field clock: not on every sync
 PUSH_BATCH = 1000
 PAGE = 2000
 Progress = Callable[[str, int, int | None], None]
@@ -89,6 +90,7 @@ class SyncEngine:
         cancelled: Callable[[], bool] | None = None,
         push_batch: int = PUSH_BATCH,
         page: int = PAGE,
+        check_every_s: float = CHECK_EVERY_S,
     ) -> None:
         self.crm = crm
         self.db = crm.db
@@ -97,6 +99,7 @@ class SyncEngine:
         self.cancelled = cancelled or (lambda: False)
         self.push_batch = min(push_batch, 5000)
         self.page = min(page, MAX_PAGE)
+        self.check_every_s = check_every_s
         self.report = SyncReport()
 
     # -- settings ----------------------------------------------------------------
@@ -378,12 +381,16 @@ class SyncEngine:
     # -- summary check -----------------------------------------------------------
 
     def check(self, transport: Transport) -> list[str]:
-        """Compare checksums with the server's; re-snapshot the entities that differ
-        (skipped while changes wait to be sent)."""
-        if self._count("SELECT count(*) FROM sync_outbox"):
+        """Compare checksums with the server's; re-snapshot the entities that differ.
+
+        Runs after a snapshot and otherwise once per ``check_every_s``; skipped
+        while changes wait to be sent."""
+        state = self.state()
+        due = time.time() - float(state.get("last_check", "0")) >= self.check_every_s
+        if not (due or self.report.snapshot) or self._count("SELECT count(*) FROM sync_outbox"):
             return []
         summary = transport.summary()
-        if summary.cursor != int(self.state().get("cursor", "-1")):
+        if summary.cursor != int(state.get("cursor", "-1")):
             return []  # someone pushed meanwhile: the next sync compares
         local = self.local_summary()
         differing = []
@@ -399,6 +406,8 @@ class SyncEngine:
                 differing.append(entity)
         if differing:
             self.snapshot(transport, set(differing))
+        with self.db.writing() as session:
+            write_state(session, last_check=f"{time.time():.3f}")
         self.report.resynced = differing
         return differing
 
