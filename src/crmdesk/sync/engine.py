@@ -23,6 +23,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -314,15 +315,20 @@ class SyncEngine:
     # -- pull and snapshot ----------------------------------------------------------
 
     def pull(self, transport: Transport) -> None:
-        """Apply pages of changes until the server has no more."""
-        while True:
-            self._check_cancel()
-            cursor = int(self.state().get("cursor", "0"))
-            self.progress("pull", self.report.pulled, None)
-            page = transport.pull(cursor, self.page)
-            self._apply_pull(page)
-            if not page.has_more:
-                return
+        """Apply pages of changes until the server has no more (the next page is
+        fetched while this one is applied)."""
+        cursor = int(self.state().get("cursor", "0"))
+        with ThreadPoolExecutor(1) as fetcher:
+            coming = fetcher.submit(transport.pull, cursor, self.page)
+            while True:
+                self._check_cancel()
+                self.progress("pull", self.report.pulled, None)
+                page = coming.result()
+                if page.has_more:
+                    coming = fetcher.submit(transport.pull, page.next_cursor, self.page)
+                self._apply_pull(page)
+                if not page.has_more:
+                    return
 
     def _apply_pull(self, page: PullResponse) -> None:
         with self.db.writing() as session:
@@ -336,24 +342,27 @@ class SyncEngine:
 
     def snapshot(self, transport: Transport, only: set[str] | None = None) -> None:
         """Fetch the live values page by page: all of them (first sync, resumable),
-        or again for the entities in ``only`` (after a failed check)."""
+        or again for the entities in ``only`` (after a failed check). The next
+        page is fetched while this one is applied."""
         self.report.snapshot = True
         key = "resync_after" if only else "snapshot_after"
-        after = self.state().get(key)
-        while True:
-            self._check_cancel()
-            self.progress("snapshot", self.report.pulled, None)
-            page = transport.snapshot(after, self.page)
-            changes = page.changes
-            done = page.next_after is None
-            if only:
-                changes = [c for c in changes if c.entity in only]
-                # Pages come in entity order: past the last wanted entity, stop.
-                done = done or bool(page.changes and page.changes[-1].entity > max(only))
-            self._apply_snapshot(page, changes, key, None if done else page.next_after, only)
-            if done:
-                return
-            after = page.next_after
+        with ThreadPoolExecutor(1) as fetcher:
+            coming = fetcher.submit(transport.snapshot, self.state().get(key), self.page)
+            while True:
+                self._check_cancel()
+                self.progress("snapshot", self.report.pulled, None)
+                page = coming.result()
+                changes = page.changes
+                done = page.next_after is None
+                if only:
+                    changes = [c for c in changes if c.entity in only]
+                    # Pages come in entity order: past the last wanted entity, stop.
+                    done = done or bool(page.changes and page.changes[-1].entity > max(only))
+                if not done:
+                    coming = fetcher.submit(transport.snapshot, page.next_after, self.page)
+                self._apply_snapshot(page, changes, key, None if done else page.next_after, only)
+                if done:
+                    return
 
     def _apply_snapshot(
         self,
