@@ -55,12 +55,6 @@ def attach(session: Session) -> None:
     event.listen(session, "after_flush", _write_pending)
 
 
-def clock(db: Database) -> Clock:
-    """This process's clock for ``db`` (node and last stamp come from the file)."""
-    with db.reading() as session:
-        return load_clock(session.connection(), db)
-
-
 def load_clock(conn: Connection, db: Database) -> Clock:
     """The clock of ``db``, brought up to what the file has persisted.
 
