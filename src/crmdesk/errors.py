@@ -97,3 +97,25 @@ class Cancelled(CrmdeskError):
     """The user cancelled a long job; nothing of it was kept."""
 
     exit_code = 17
+
+
+class SyncError(CrmdeskError):
+    """Sync with the server failed (unreachable, refused, or the server said no)."""
+
+    exit_code = 20
+
+
+class SyncLoginRequired(SyncError):
+    """The server wants a (new) login, or refused the one given."""
+
+    exit_code = 21
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class SyncCancelled(SyncError):
+    """The user cancelled a sync; every page applied so far is kept."""
+
+    exit_code = 22

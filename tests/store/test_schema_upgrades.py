@@ -47,6 +47,12 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
                 .all()
             )
         assert history == ["customer"]
+        if version >= 5:
+            with crm.db.reading() as session:
+                server = session.execute(
+                    text("SELECT value FROM sync_state WHERE key = 'server_url'")
+                ).scalar_one()
+            assert server == "https://office.example:8443"
         imports = crm.import_history.list()
         assert [(i.file_name, i.created) for i in imports] == (
             [("customers.csv", 1)] if version >= 4 else []

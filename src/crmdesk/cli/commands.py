@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from crmdesk import instance
-from crmdesk.cli import fields, output
+from crmdesk.cli import fields, output, sync_commands
 from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
@@ -450,4 +450,5 @@ HANDLERS: dict[str, Handler] = {
     "audit verify": audit_verify,
     **fields.HANDLERS,
     "import": import_command,
+    **sync_commands.HANDLERS,
 }

@@ -341,6 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
     _sub(asub, "verify", help="check that no entry was altered, inserted or removed")
 
     fields.add_parsers(sub, _sub)
+    p = _sub(sub, "sync", help="sync with the office server; --status, conflicts")
+    p.add_argument("--server", help="server address, e.g. https://crm.example:8443 (remembered)")
+    p.add_argument("--user", help="your user name on the server (remembered)")
+    p.add_argument("--status", action="store_true", help="show what is waiting; do not sync")
+    ssub = p.add_subparsers(dest="action", metavar="ACTION")
+    p = _sub(ssub, "conflicts", help="concurrent edits: which value was kept, which lost")
+    p.add_argument("--all", action="store_true", help="include flipped and dismissed ones")
+    _sub(ssub, "flip", help="make the losing value win").add_argument("id", metavar="ID")
+    _sub(ssub, "dismiss", help="keep the winning value").add_argument("id", metavar="ID")
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

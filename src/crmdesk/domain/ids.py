@@ -57,3 +57,15 @@ def new_id() -> str:
 def is_id(text: str) -> bool:
     """True for a canonical UUID string (36 characters, lowercase hex, any version)."""
     return isinstance(text, str) and _CANONICAL.fullmatch(text) is not None
+
+
+_NAMED = uuid.UUID("6f1c2a9e-3b7d-5c40-9e1a-2d8b7c6e5f40")
+
+
+def named_id(kind: str, name: str) -> str:
+    """A UUIDv5 that is the same on every computer for the same kind and name.
+
+    Tags use it, so two laptops creating tag "VIP" offline make the same row
+    (the tag name is unique) instead of two rows that cannot both sync.
+    """
+    return str(uuid.uuid5(_NAMED, f"{kind}:{name.casefold()}"))

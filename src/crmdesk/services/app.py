@@ -21,6 +21,7 @@ from crmdesk.services.import_undo import ImportHistory
 from crmdesk.services.imports import ImportService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
+from crmdesk.services.sync_status import SyncStatusService
 from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
@@ -49,6 +50,7 @@ class Crm:
         self.exports = ExportService(self.ctx)
         self.imports = ImportService(self.ctx)
         self.import_history = ImportHistory(self.ctx)
+        self.sync = SyncStatusService(self.ctx)
 
     @classmethod
     def create(

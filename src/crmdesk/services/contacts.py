@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from crmdesk.domain import emails as email_rules
 from crmdesk.domain import names, phones
 from crmdesk.domain.clock import utcnow
-from crmdesk.domain.ids import is_id, new_id
+from crmdesk.domain.ids import is_id, named_id, new_id
 from crmdesk.domain.money import parse_amount, validate_currency
 from crmdesk.domain.stages import Stage, parse_stage
 from crmdesk.errors import NotFound, ValidationError
@@ -427,7 +427,7 @@ def _tag(session: Session, name: str) -> Tag:
             (t for t in session.execute(select(Tag)).scalars() if t.name.casefold() == key), None
         )
     if tag is None:
-        tag = Tag(id=new_id(), name=name, created_at=utcnow())
+        tag = Tag(id=named_id("tag", name), name=name, created_at=utcnow())
         session.add(tag)
     return tag
 

@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from crmdesk.domain.ids import new_id
+from crmdesk.domain.ids import named_id, new_id
 from crmdesk.domain.names import company_sort_key, person_display_name, person_sort_key, sort_key
 from crmdesk.errors import DatabaseBusy
-from crmdesk.services import audit
+from crmdesk.services import audit, sync_seed
 from crmdesk.services import demo_pools as pools
 from crmdesk.services.app import Crm
 from crmdesk.store.fts import ACTIVITY_TEXT_LIMIT, RECENT_ACTIVITIES
@@ -163,6 +163,8 @@ def generate(
                 f"demo data: {totals.contacts} contacts",
                 {**totals.as_dict(), "seed": seed},
             )
+            # Written around the unit of work: the next sync queues these rows.
+            sync_seed.mark_unseeded(session)
     return DemoStats(seconds=time.perf_counter() - started, **totals.as_dict())
 
 
@@ -845,7 +847,7 @@ def _ensure_tags(session: Any) -> dict[str, str]:
     for name in pools.TAGS:
         tag = existing.get(name.casefold())
         if tag is None:
-            tag = Tag(id=new_id(), name=name, created_at=datetime.now(UTC))
+            tag = Tag(id=named_id("tag", name), name=name, created_at=datetime.now(UTC))
             session.add(tag)
         out[name] = tag.id
     session.flush()

@@ -1,8 +1,9 @@
 """Unit of work: one write transaction, with the audit entry recorded in it.
 
 Every change the services make passes through :meth:`UnitOfWork.record`, the
-single hook where the audit trail (and later the sync outbox) is written in
-the same transaction as the data.
+single hook where the audit trail is written in the same transaction as the
+data; the session also captures every write to a synced table into the sync
+outbox (:mod:`crmdesk.services.sync_capture`), in that same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crmdesk.services import audit
+from crmdesk.services import audit, sync_capture
 from crmdesk.store import fts
 from crmdesk.store.database import Database
 
@@ -47,6 +48,8 @@ class UnitOfWork:
 def unit_of_work(db: Database, actor_id: str | None) -> Iterator[UnitOfWork]:
     """Run a block as one transaction; the search index follows in it."""
     with db.writing() as session:
+        session.info["crmdesk.db"] = db
+        sync_capture.attach(session)
         uow = UnitOfWork(session, actor_id)
         yield uow
         session.flush()

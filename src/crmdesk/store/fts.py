@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 ACTIVITY_TEXT_LIMIT = 20_000
 RECENT_ACTIVITIES = 200
+CHUNK = 400
 TOKEN = re.compile(r"\w+", re.UNICODE)
 PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 # bm25 weights per column: name, company, emails, phones, notes, activity
@@ -44,54 +45,75 @@ def phones_document(numbers: Iterable[tuple[str, str | None, str | None]]) -> st
 
 
 def reindex_contacts(session: Session, contact_ids: Iterable[str]) -> None:
-    """Rebuild the index documents of the given contacts from the tables."""
-    for contact_id in set(contact_ids):
-        _reindex_one(session, contact_id)
+    """Rebuild the index documents of the given contacts from the tables.
+
+    Works in chunks with one query per kind of detail, so rebuilding the
+    documents of thousands of contacts (a sync page) stays quick.
+    """
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), CHUNK):
+        _reindex_chunk(session, ids[start : start + CHUNK])
 
 
-def _reindex_one(session: Session, contact_id: str) -> None:
-    row = session.execute(
+def _reindex_chunk(session: Session, ids: list[str]) -> None:
+    marks = ", ".join(f":i{n}" for n in range(len(ids)))
+    params = {f"i{n}": contact_id for n, contact_id in enumerate(ids)}
+    rows = session.execute(
         text(
-            "SELECT c.num, c.display_name, c.deleted_at, coalesce(co.display_name, ''), c.notes,"
-            " c.title FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
-            " WHERE c.id = :id"
+            "SELECT c.id, c.num, c.display_name, c.deleted_at, coalesce(co.display_name, ''),"
+            " c.notes, c.title FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
+            f" WHERE c.id IN ({marks})"
         ),
-        {"id": contact_id},
-    ).one_or_none()
-    if row is None:
-        return
-    num, name, deleted_at, company, notes, title = row
-    session.execute(text("DELETE FROM contact_fts WHERE rowid = :num"), {"num": num})
-    if deleted_at is not None:
-        return
-    emails = session.execute(
-        text("SELECT address FROM contact_emails WHERE contact_id = :id"), {"id": contact_id}
-    ).scalars()
-    phones = session.execute(
-        text("SELECT raw, e164 FROM contact_phones WHERE contact_id = :id"), {"id": contact_id}
+        params,
     ).all()
-    activity = session.execute(
+    if not rows:
+        return
+    session.execute(
+        text("DELETE FROM contact_fts WHERE rowid = :num"), [{"num": r[1]} for r in rows]
+    )
+    live = [r for r in rows if r[3] is None]
+    if not live:
+        return
+    emails: dict[str, list[str]] = {}
+    for contact_id, address in session.execute(
+        text(f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks})"),
+        params,
+    ):
+        emails.setdefault(contact_id, []).append(address)
+    phones: dict[str, list[tuple[str, str | None, None]]] = {}
+    for contact_id, raw, e164 in session.execute(
+        text(f"SELECT contact_id, raw, e164 FROM contact_phones WHERE contact_id IN ({marks})"),
+        params,
+    ):
+        phones.setdefault(contact_id, []).append((raw, e164, None))
+    activity: dict[str, list[str]] = {}
+    for contact_id, body in session.execute(
         text(
-            "SELECT text FROM activities WHERE contact_id = :id AND deleted_at IS NULL"
-            " AND text != '' ORDER BY occurred_at DESC LIMIT :n"
+            "SELECT contact_id, text FROM (SELECT contact_id, text, row_number() OVER"
+            " (PARTITION BY contact_id ORDER BY occurred_at DESC) AS n FROM activities"
+            f" WHERE contact_id IN ({marks}) AND deleted_at IS NULL AND text != '')"
+            " WHERE n <= :n ORDER BY contact_id, n"
         ),
-        {"id": contact_id, "n": RECENT_ACTIVITIES},
-    ).scalars()
-    activity_text = "\n".join(activity)[:ACTIVITY_TEXT_LIMIT]
+        {**params, "n": RECENT_ACTIVITIES},
+    ):
+        activity.setdefault(contact_id, []).append(body)
     session.execute(
         text(
             "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
             " VALUES (:num, :name, :company, :emails, :phones, :notes, :activity)"
         ),
-        {
-            "num": num,
-            "name": name,
-            "company": " ".join(p for p in (company, title) if p),
-            "emails": " ".join(emails),
-            "phones": phones_document((raw, e164, None) for raw, e164 in phones),
-            "notes": notes,
-            "activity": activity_text,
-        },
+        [
+            {
+                "num": num,
+                "name": name,
+                "company": " ".join(p for p in (company, title) if p),
+                "emails": " ".join(emails.get(contact_id, [])),
+                "phones": phones_document(phones.get(contact_id, [])),
+                "notes": notes,
+                "activity": "\n".join(activity.get(contact_id, []))[:ACTIVITY_TEXT_LIMIT],
+            }
+            for contact_id, num, name, _, company, notes, title in live
+        ],
     )
 
 

@@ -276,3 +276,64 @@ class ImportItem(Base):
     action: Mapped[str]
     before: Mapped[str | None] = mapped_column(Text, default=None)
     after: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SyncState(Base):
+    """Key/value state of the sync client (node id, cursor, server, token...)."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[str]
+
+
+class SyncClock(Base):
+    """The stamp of the value a synced field holds in this database."""
+
+    __tablename__ = "sync_clocks"
+    entity: Mapped[str] = mapped_column(primary_key=True)
+    row_id: Mapped[str] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(primary_key=True)
+    stamp: Mapped[str]
+
+
+class SyncOutboxEntry(Base):
+    """A field change waiting for the server's acknowledgement."""
+
+    __tablename__ = "sync_outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str]
+    row_id: Mapped[str]
+    field: Mapped[str]
+    value: Mapped[str] = mapped_column(Text)
+    stamp: Mapped[str]
+    base: Mapped[str | None]
+    batch_id: Mapped[str | None] = mapped_column(default=None)
+
+
+class SyncConflict(Base):
+    """Two concurrent edits of one field, as reported by the server."""
+
+    __tablename__ = "sync_conflicts"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    entity: Mapped[str]
+    row_id: Mapped[str]
+    field: Mapped[str]
+    winner_value: Mapped[str] = mapped_column(Text)
+    winner_stamp: Mapped[str]
+    winner_user: Mapped[str | None]
+    loser_value: Mapped[str] = mapped_column(Text)
+    loser_stamp: Mapped[str]
+    loser_user: Mapped[str | None]
+    detected_at: Mapped[str]
+    status: Mapped[str] = mapped_column(default="open")
+    resolved_at: Mapped[str | None] = mapped_column(default=None)
+
+
+class SyncPending(Base):
+    """Remote field values of a row that cannot be written yet."""
+
+    __tablename__ = "sync_pending"
+    entity: Mapped[str] = mapped_column(primary_key=True)
+    row_id: Mapped[str] = mapped_column(primary_key=True)
+    fields: Mapped[str] = mapped_column(Text)
+    waits_for: Mapped[str | None]

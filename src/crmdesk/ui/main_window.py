@@ -29,6 +29,7 @@ from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.export import ExportDialog, open_export_dialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
@@ -36,6 +37,7 @@ from crmdesk.ui.panes.followups import FollowUpsPane
 from crmdesk.ui.pop_endpoint import PopEndpoint, Reply
 from crmdesk.ui.reminders import Reminders
 from crmdesk.ui.screen_pop import ScreenPop
+from crmdesk.ui.sync_control import SyncControl
 from crmdesk.ui.widgets.common import Banner
 from crmdesk.ui.widgets.icons import app_icon
 
@@ -91,6 +93,9 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumHeight(self.fontMetrics().height() // 2)
         self.busy.hide()
         self.statusBar().addWidget(self.undo_label)
+        self.sync = SyncControl(crm, ops, self)
+        self.sync.finished.connect(self.show_message)
+        self.statusBar().addPermanentWidget(self.sync.label)
         self.statusBar().addPermanentWidget(self.busy)
         ops.failed.connect(self.show_message)
         ops.busy_changed.connect(self.busy.setVisible)
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.reminders = Reminders(crm, ops, self, settings.reminder_lead_minutes)
         self.reminders.due.connect(self._followups_due)
         self.apply_settings()
+        self.sync.start_automatic()
         self._restore_geometry()
 
     # -- menus and shortcuts ---------------------------------------------
@@ -162,6 +168,14 @@ class MainWindow(QMainWindow):
             lambda: self.ops.changes_applied.emit(ChangeSet(everything=True)),
             QKeySequence.StandardKey.Refresh,
         )
+        sync = bar.addMenu("&Sync")
+        self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
+        self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)
+        self.cancel_sync_action.setEnabled(False)
+        self.sync.running_changed.connect(self.cancel_sync_action.setEnabled)
+        self.sync.running_changed.connect(lambda running: self.sync_action.setEnabled(not running))
+        self._action(sync, "C&onflicts…", self.open_conflicts, "Ctrl+Shift+O")
+        self._action(sync, "&Settings…", self.open_sync_settings)
         helpmenu = bar.addMenu("&Help")
         self._action(helpmenu, "&About crmdesk", self._about)
 
@@ -345,6 +359,17 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def open_sync_settings(self) -> None:
+        dialog = SyncSettingsDialog(self.sync, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_conflicts(self) -> None:
+        dialog = ConflictsDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _code: self.sync.refresh())
+        dialog.open()
 
     def generate_demo(self) -> None:
         run_demo_dialog(self, self.crm, self.ops)

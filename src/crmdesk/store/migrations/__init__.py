@@ -17,6 +17,7 @@ STEP_MODULES = [
     "v002_terms_and_lifecycle",
     "v003_contact_indexes",
     "v004_imports",
+    "v005_sync",
 ]
 
 
