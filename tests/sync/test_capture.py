@@ -13,6 +13,7 @@ from crmdesk.errors import ValidationError
 from crmdesk.services import sync_seed
 from crmdesk.services.app import Crm
 from crmdesk.services.demo import generate
+from crmdesk.services.imports import ImportOptions
 from crmdesk.services.inputs import ContactPatch, EmailInput, LineInput, PhoneInput
 from crmdesk.services.sync_entities import DELETED, spec
 from crmdesk.sync.protocol import DELETED as PROTOCOL_DELETED
@@ -180,3 +181,28 @@ def test_bulk_demo_rows_are_seeded_once(crm: Crm) -> None:
     assert queued >= contacts >= 20
     assert {r["entity"] for r in outbox(crm)} >= {"contacts", "contact_phones", "activities"}
     assert sync_seed.seed_unsynced(crm.db) == 0
+
+
+def test_imported_contacts_are_seeded_and_their_undo_travels(crm: Crm, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Mobile Phone\n"
+        "Anna,Virtanen,anna@example.fi,040 123 4567\n"
+        "Pekka,Mäkelä,pekka@example.fi,050 765 4321\n",
+        encoding="utf-8",
+    )
+    sync_seed.seed_unsynced(crm.db)  # the database had been synced before the import
+    result = crm.imports.run(ImportOptions(path))
+    assert result.created == 2
+    assert sync_seed.seed_unsynced(crm.db) >= 4  # two contacts, a phone and e-mail each
+    people = {r["row_id"] for r in outbox(crm) if r["entity"] == "contacts"}
+    assert len(people) == 2
+    assert fields_of(crm, "contacts", next(iter(people)))["first_name"] in {"Anna", "Pekka"}
+
+    crm.import_history.undo(result.import_id)
+    tombstones = {
+        r["row_id"]
+        for r in outbox(crm)
+        if r["entity"] == "contacts" and r["field"] == DELETED and r["value"] is True
+    }
+    assert tombstones == people

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from crmdesk.domain.clock import utcnow
 from crmdesk.errors import NotFound, ValidationError
+from crmdesk.services import sync_seed
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.import_merge import MERGED_SCALARS
@@ -203,6 +204,10 @@ def _trash_created(session: Any, batch: ImportBatch, now: datetime, kept: list[s
                 params,
             )
             trashed += int(result.rowcount)
+            ids = session.execute(
+                text("SELECT id FROM contacts WHERE num IN (SELECT num FROM undo_nums)")
+            ).scalars()
+            sync_seed.queue_tombstones(session, "contacts", list(ids))
         finally:
             session.execute(text("DROP TABLE undo_nums"))
     return trashed

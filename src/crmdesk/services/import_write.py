@@ -26,6 +26,7 @@ from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import is_id, new_id
 from crmdesk.domain.stages import Stage
 from crmdesk.errors import Cancelled, UnreadableFile, ValidationError
+from crmdesk.services import sync_seed
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.demo import STATEMENTS, uuid7_strings
@@ -100,6 +101,9 @@ def write_import(
 
     units = len(work.new) + MERGE_WEIGHT * len(work.merges)
     writer.write_new(work.new, lambda done: step(done, units))
+    if work.new:
+        # Written around the unit of work's capture: the next sync queues these rows.
+        sync_seed.mark_unseeded(session)
     _merge(
         ctx,
         uow,

@@ -97,6 +97,26 @@ def _row_changes(spec: EntitySpec, row: Any) -> list[sync_capture.Captured]:
     return out
 
 
+def queue_tombstones(session: Session, entity: str, row_ids: Sequence[str]) -> None:
+    """After rows were trashed outside the unit of work: the deletion of those the
+    server already knows travels as a tombstone; the others are seeded (trashed)."""
+    conn = session.connection()
+    known = [
+        row_id
+        for row_id in row_ids
+        if conn.execute(
+            text("SELECT 1 FROM sync_clocks WHERE entity = :e AND row_id = :r LIMIT 1"),
+            {"e": entity, "r": row_id},
+        ).first()
+    ]
+    if known:
+        db = session.info.get("crmdesk.db")
+        assert isinstance(db, Database), "needs a unit of work's session"
+        clock = sync_capture.load_clock(conn, db)
+        sync_capture.write_changes(conn, clock, [(entity, r, DELETED, True) for r in known])
+    mark_unseeded(session)
+
+
 def mark_unseeded(session: Session) -> None:
     """After a bulk write outside the unit of work: seed again on the next sync."""
     session.execute(text("DELETE FROM sync_state WHERE key = :k"), {"k": SEEDED_KEY})
