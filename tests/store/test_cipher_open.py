@@ -315,3 +315,35 @@ def test_backup_is_an_encrypted_copy_that_opens(crm: Crm, tmp_path: Path) -> Non
         assert copy.verify_audit().ok
     finally:
         copy.close()
+
+
+# --- the derived key -----------------------------------------------------------------
+
+
+def test_derived_key_alone_unlocks_the_file(db_file: Path) -> None:
+    """Pooled connections open with the key derived once, not the passphrase."""
+    raw_key = cipher.derive_key(db_file, PASS)
+    assert raw_key is not None and PASS not in raw_key
+    conn = cipher.connect(db_file, "not the passphrase", raw_key=raw_key)
+    try:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_a_key_derived_from_a_wrong_passphrase_is_refused(db_file: Path) -> None:
+    wrong = cipher.derive_key(db_file, "wrong passphrase")
+    with pytest.raises(WrongPassphrase):
+        cipher.connect(db_file, "wrong passphrase", raw_key=wrong)
+    # The passphrase still opens it when the raw key is stale (after a rekey elsewhere).
+    cipher.connect(db_file, PASS, raw_key=wrong).close()
+
+
+def test_new_passphrase_derives_the_new_key(db_file: Path) -> None:
+    db = Database.open(db_file, PASS)
+    db.rekey("a brand new passphrase")
+    with db.reading() as session:  # a fresh pooled connection, keyed with the new key
+        assert session.connection().exec_driver_sql("SELECT count(*) FROM contacts").scalar() == 1
+    db.close()
+    with pytest.raises(WrongPassphrase):
+        Database.open(db_file, PASS)

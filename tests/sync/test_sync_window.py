@@ -64,7 +64,7 @@ def test_sync_now_from_the_window_and_flip_a_conflict(
     dialog._save()
     qtbot.waitUntil(lambda: any(m.startswith("Synced") for m in messages), timeout=20_000)
     qtbot.waitUntil(lambda: "0 to send" in win.sync.label.text())
-    assert win.sync.timer.isActive()  # syncs by itself from now on
+    qtbot.waitUntil(win.sync.timer.isActive)  # syncs by itself from now on
     qtbot.waitUntil(lambda: win.contacts.model.rowCount() == 1)
 
     # A concurrent edit: Anna's laptop and this window change the same field.

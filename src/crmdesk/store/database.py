@@ -36,15 +36,16 @@ APPLICATION_ID = 0x43524D44  # "CRMD": tells our files from other SQLCipher file
 class Database:
     """An unlocked crmdesk database file."""
 
-    def __init__(self, path: Path, passphrase: str) -> None:
+    def __init__(self, path: Path, passphrase: str, raw_key: str | None = None) -> None:
         self.path = path
         self._passphrase = passphrase
+        self._raw_key = raw_key or cipher.derive_key(path, passphrase)
         self.engine: Engine = create_engine(
             "sqlite://",
             # The DB-API really in use: so its errors are wrapped as SQLAlchemy's
             # (a busy file raises OperationalError, turned into DatabaseBusy below).
             module=sqlcipher,
-            creator=lambda: cipher.connect(self.path, self._passphrase),
+            creator=lambda: cipher.connect(self.path, self._passphrase, raw_key=self._raw_key),
             poolclass=QueuePool,
             pool_size=4,
             max_overflow=4,
@@ -90,7 +91,8 @@ class Database:
             if app_id != APPLICATION_ID:
                 raise NotADatabase(f"{path} is an encrypted database, but not crmdesk's.")
 
-        conn = cipher.connect(path, passphrase, accept=accept)
+        raw_key = cipher.derive_key(path, passphrase)
+        conn = cipher.connect(path, passphrase, accept=accept, raw_key=raw_key)
         try:
             version = migrations.current_version(conn)
             if migrate and version < migrations.LATEST_VERSION:
@@ -98,7 +100,7 @@ class Database:
                 migrations.migrate(conn)
         finally:
             conn.close()
-        return cls(path, passphrase)
+        return cls(path, passphrase, raw_key)
 
     def close(self) -> None:
         """Close every pooled connection (checkpointing the WAL)."""
@@ -138,12 +140,13 @@ class Database:
     def rekey(self, new_passphrase: str) -> None:
         """Change the passphrase (re-encrypts the file in place)."""
         self.engine.dispose()
-        conn = cipher.connect(self.path, self._passphrase)
+        conn = cipher.connect(self.path, self._passphrase, raw_key=self._raw_key)
         try:
             cipher.rekey(conn, new_passphrase)
         finally:
             conn.close()
         self._passphrase = new_passphrase
+        self._raw_key = cipher.derive_key(self.path, new_passphrase)
         self.engine.dispose()
 
     def backup_to(self, target: Path) -> None:

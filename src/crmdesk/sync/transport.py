@@ -9,8 +9,6 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-import httpx
-
 from crmdesk.errors import SyncError, SyncLoginRequired
 from crmdesk.sync.protocol import (
     PROTOCOL_HEADER,
@@ -55,6 +53,9 @@ class Transport:
         if not self.url.startswith(("http://", "https://")):
             raise SyncError(f"'{url}' is not a server address; use http://HOST:PORT.")
         self.token: str | None = None
+        import httpx  # here, not at the top: httpx costs 0.2 s of every start-up
+
+        self._httpx = httpx
         self._client = httpx.Client(
             base_url=self.url,
             timeout=timeout,
@@ -137,9 +138,9 @@ class Transport:
                 params=params,
                 headers=headers,
             )
-        except httpx.TimeoutException as exc:
+        except self._httpx.TimeoutException as exc:
             raise SyncError(f"The server at {self.url} did not answer in time.") from exc
-        except httpx.HTTPError as exc:
+        except self._httpx.HTTPError as exc:
             raise SyncError(f"Cannot reach the server at {self.url}.") from exc
         try:
             data = response.json()

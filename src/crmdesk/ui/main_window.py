@@ -26,7 +26,6 @@ from crmdesk.ui import fmt
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
-from crmdesk.ui.dialogs.export import ExportDialog, open_export_dialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
@@ -338,8 +337,10 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def export(self) -> ExportDialog:
+    def export(self) -> QWidget:
         """File ▸ Export…: contacts, activities, purchases... to CSV, vCard or iCalendar."""
+        from crmdesk.ui.dialogs.export import open_export_dialog
+
         return open_export_dialog(self, self.crm, self.ops)
 
     def open_import(self) -> QWidget:

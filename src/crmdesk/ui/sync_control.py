@@ -83,7 +83,10 @@ class SyncControl(QObject):
 
     def start_automatic(self) -> None:
         """Sync by itself every ``every_ms`` while a server and a login are set."""
-        state = SyncEngine(self.crm).state()
+        engine = SyncEngine(self.crm)
+        self.ops.read(engine.state, self._arm)
+
+    def _arm(self, state: dict[str, str]) -> None:
         if state.get("server_url") and (state.get("token") or self.password):
             self.timer.start(self.wait_ms)
 
