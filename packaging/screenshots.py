@@ -6,6 +6,7 @@ Builds a throw-away profile with demo data, opens the main window at
     resources/screenshots/main-window.png    the three panes
     resources/screenshots/contact-dialog.png editing that customer
     resources/screenshots/screen-pop.png     a call from their number
+    resources/screenshots/export-dialog.png  File > Export… with its preview
 
 Run under a virtual display:
 
@@ -64,7 +65,11 @@ def main() -> int:
     window.show()
     spin(lambda: window.contacts.model.ready and ops.pending == 0)
     window.show_contact(contact_id)
-    spin(lambda: window.activity.card is not None and window.activity.model.ready and ops.pending == 0)
+    spin(
+        lambda: (
+            window.activity.card is not None and window.activity.model.ready and ops.pending == 0
+        )
+    )
     window.activity.splitter.setSizes([380, 420])
     args.out.mkdir(parents=True, exist_ok=True)
     _save(window.grab(), args.out / "main-window.png")
@@ -79,6 +84,13 @@ def main() -> int:
     spin(lambda: window.banner.isVisible() and ops.pending == 0)
     _save(window.grab(), args.out / "screen-pop.png")
 
+    window.banner.hide()
+    export = window.export()
+    export.resize(900, 620)
+    spin(lambda: export.table.rowCount() > 0 and ops.pending == 0)
+    _save(export.grab(), args.out / "export-dialog.png")
+    export.reject()
+
     window.close()
     crm.close()
     return 0
@@ -92,14 +104,10 @@ def _save(pixmap: object, path: Path) -> None:
 
 def _populate(crm: object, contacts: int, seed: int) -> tuple[str, str]:
     """Demo data, and a person who bought something, owes money and has a phone."""
+    from crmdesk.services import demo
     from crmdesk.services.contact_queries import ContactFilter
 
-    try:
-        from crmdesk.services import demo
-
-        demo.generate(crm, contacts, seed)  # type: ignore[arg-type]
-    except ImportError:
-        _fallback_people(crm)
+    demo.generate(crm, contacts, seed)  # type: ignore[arg-type]
     best: tuple[int, str, str] | None = None
     for row in crm.queries.page(ContactFilter(kind="person"), None, 200):  # type: ignore[attr-defined]
         card = crm.queries.card(row.id, recent=0)  # type: ignore[attr-defined]
@@ -120,36 +128,6 @@ def _populate(crm: object, contacts: int, seed: int) -> tuple[str, str]:
     if best is None:
         raise SystemExit("no contact with purchases in the demo data")
     return best[1], best[2]
-
-
-def _fallback_people(crm: object) -> None:
-    """A few contacts through the services, if the demo module is unavailable."""
-    from datetime import UTC, datetime, timedelta
-
-    from crmdesk.services.inputs import ContactPatch, EmailInput, LineInput, PhoneInput, TermsInput
-
-    company = crm.contacts.create(  # type: ignore[attr-defined]
-        "company",
-        ContactPatch(company_name="Rengas-Virtanen Oy", terms=TermsInput(14, "2000", "EUR", "5")),
-    )
-    del company
-    person = crm.contacts.create(  # type: ignore[attr-defined]
-        "person",
-        ContactPatch(
-            first_name="Matti",
-            last_name="Virtanen",
-            company="Rengas-Virtanen Oy",
-            title="Fleet manager",
-            phones=[PhoneInput("040 123 4567", "mobile")],
-            emails=[EmailInput("matti.virtanen@example.fi", "work")],
-            tags=["fleet", "vip"],
-        ),
-    )
-    crm.activities.log(person, "call", "Asked about winter tyres for three vans")  # type: ignore[attr-defined]
-    crm.activities.purchase(  # type: ignore[attr-defined]
-        person, [LineInput("Winter tyre 205/55 R16", "12", "89.90"), LineInput("Fitting", "3", "40")]
-    )
-    crm.followups.add(person, datetime.now(UTC) + timedelta(days=2), "Check tyre pressure")  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
