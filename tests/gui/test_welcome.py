@@ -73,13 +73,20 @@ def test_missing_file_gets_one_clear_sentence(qtbot, ops, tmp_path: Path) -> Non
     assert dialog.open_error.text() == f"There is no database at {tmp_path / 'gone.db'}."
 
 
-def test_remember_checkbox_is_hidden_without_a_keyring(qtbot, ops, monkeypatch) -> None:
-    from crmdesk.ui import keyring_store
+def test_remember_checkbox_is_hidden_without_a_keyring(qtbot, ops) -> None:
+    import keyring
+    from keyring.backends import fail
 
-    monkeypatch.setattr(keyring_store, "available", lambda: False)
-    dialog = UnlockDialog(ops, Settings())
-    qtbot.addWidget(dialog)
-    assert dialog.remember.isHidden()
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # as on a machine with no OS keyring
+    try:
+        dialog = UnlockDialog(ops, Settings())
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: ops.pending == 0)  # the keyring was looked for
+        assert dialog.remember.isHidden()
+    finally:
+        keyring.set_keyring(before)
 
 
 def test_strength_hint() -> None:

@@ -1,7 +1,10 @@
 """Remembering a passphrase in the operating system's keyring, when there is one.
 
-``keyring`` is not a dependency: without it (or without a working backend)
-:func:`available` is False and the unlock dialog hides its checkbox. Every
+Only the operating system's own keyrings count (macOS Keychain, Windows
+Credential Locker, Secret Service, KWallet): a backend that keeps secrets in
+a plain file (``keyrings.alt``) would undo the encryption, so with none of
+those :func:`available` is False and the unlock dialog hides its checkbox.
+Finding the backend takes about half a second: call it off the GUI thread. Every
 call swallows keyring failures; forgetting is never worse than crashing.
 """
 
@@ -13,6 +16,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 SERVICE = "crmdesk"
+INSECURE_MODULES = ("keyrings.alt", "keyring.backends.null")
 
 
 def _keyring() -> Any | None:
@@ -26,6 +30,8 @@ def _keyring() -> Any | None:
     except Exception:
         return None
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
+        return None
+    if type(backend).__module__.startswith(INSECURE_MODULES):
         return None
     return keyring
 

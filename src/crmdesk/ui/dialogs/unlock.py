@@ -111,6 +111,7 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.pages)
         layout.addWidget(self.progress)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        ops.read(keyring_store.available, self._keyring_checked)
 
         existing = [p for p in settings.recent_databases if Path(p).exists()]
         default = paths.default_database_path()
@@ -152,7 +153,8 @@ class UnlockDialog(QDialog):
         self.remember.setToolTip(
             "Keeps the passphrase in your system's keyring so you are not asked again."
         )
-        self.remember.setVisible(keyring_store.available())
+        self.remember.setVisible(False)  # until a keyring is found (off the GUI thread)
+        self._keyring = False
         form.addRow("", self.remember)
 
         self.unlock_button = QPushButton("&Unlock")
@@ -272,8 +274,13 @@ class UnlockDialog(QDialog):
         if name:
             self.create_file.setText(name)
 
+    def _keyring_checked(self, available: bool) -> None:
+        self._keyring = available
+        self.remember.setVisible(available)
+        self._prefill_from_keyring()
+
     def _prefill_from_keyring(self) -> None:
-        if not keyring_store.available() or not self.open_file.currentText():
+        if not self._keyring or not self.open_file.currentText():
             return
         path = Path(self.open_file.currentText())
         self._ops.read(lambda: keyring_store.get(path), self._prefilled)
@@ -331,7 +338,7 @@ class UnlockDialog(QDialog):
             self._open_error("Type the passphrase of this database.")
             return
         path = Path(text).expanduser()
-        offered = self.remember.isVisible()
+        offered = self._keyring
         remember = offered and self.remember.isChecked()
         region = self._region
 
