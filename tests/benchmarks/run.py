@@ -34,7 +34,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from crmdesk.domain.names import person_display_name, person_sort_key
 from crmdesk.domain.phones import parse_phone, reversed_digits
 from crmdesk.services.app import Crm
-from crmdesk.services.demo import stamp, uuid7_strings
+from crmdesk.services.bulk_rows import stamp, uuid7_strings
 from crmdesk.services.demo_pools import COUNTRIES
 from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
 from crmdesk.store.cipher import quote_key

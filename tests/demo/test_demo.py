@@ -17,7 +17,8 @@ from crmdesk.domain.emails import email_key, normalize_email
 from crmdesk.domain.ids import is_id
 from crmdesk.domain.names import person_sort_key
 from crmdesk.services.app import Crm
-from crmdesk.services.demo import DemoStats, generate, stamp, uuid7_strings
+from crmdesk.services.bulk_rows import stamp, uuid7_strings
+from crmdesk.services.demo import DemoStats, generate
 from crmdesk.store import fts
 from crmdesk.store.types import format_utc, parse_utc
 

@@ -14,80 +14,42 @@ records the run.
 
 from __future__ import annotations
 
-import functools
-import os
-import random
-import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from crmdesk.domain.ids import named_id, new_id
-from crmdesk.domain.names import company_sort_key, person_display_name, person_sort_key, sort_key
+from crmdesk.domain.names import company_sort_key
 from crmdesk.errors import DatabaseBusy
 from crmdesk.services import audit, sync_seed
 from crmdesk.services import demo_pools as pools
 from crmdesk.services.app import Crm
+from crmdesk.services.bulk_rows import write_rows
+from crmdesk.services.demo_base import (
+    COMPANY_SHARE,
+    DAY,
+    FOLLOWUP_CHANCE,
+    OTHER_ACTIVITIES,
+    OTHER_KINDS,
+    PURCHASES,
+    RECENT_COMPANIES,
+    STAGES,
+    Batch,
+    Company,
+    Counts,
+)
+from crmdesk.services.demo_details import ContactDetails
+from crmdesk.services.demo_timeline import Timeline
 from crmdesk.store.fts import ACTIVITY_TEXT_LIMIT, RECENT_ACTIVITIES
 from crmdesk.store.models import Product, Tag
 
 BATCH = 10_000
 BULK_CACHE_KIB = -131_072  # negative: KiB, so 128 MiB
-DAY = 86_400.0
-OFFICE_OPENS = 6 * 3600.0  # past activity falls between 06 and 16 UTC (office hours in Europe)
-OFFICE_SHARE = 10 / 24
-COMPANY_SHARE = 0.15
-HOME_SHARE = 0.4  # of contacts from the database's own phone region, when it has a pool
-RECENT_COMPANIES = 2_000  # people join one of the latest companies of their country
-
-# Lifecycle stage: share of contacts, and how old (days) such a contact is at least.
-STAGES = (
-    ("lead", 20, 1),
-    ("prospect", 15, 7),
-    ("customer", 30, 30),
-    ("repeat_customer", 20, 90),
-    ("at_risk", 8, 240),
-    ("lapsed", 7, 420),
-)
-PURCHASES = {
-    "customer": (1,),
-    "repeat_customer": (2, 2, 3),
-    "at_risk": (1, 2, 2, 3),
-    "lapsed": (1, 1, 2),
-}
-OTHER_ACTIVITIES = {
-    "lead": (0, 0, 1, 1, 2),
-    "prospect": (1, 1, 2),
-    "customer": (0, 0, 0, 1, 1),
-    "repeat_customer": (0, 1, 1),
-    "at_risk": (0, 0, 1),
-    "lapsed": (0, 0, 1),
-}
-FOLLOWUP_CHANCE = {
-    "lead": 0.35,
-    "prospect": 0.5,
-    "customer": 0.2,
-    "repeat_customer": 0.25,
-    "at_risk": 0.4,
-    "lapsed": 0.15,
-}
-OTHER_KINDS = (("call", 40), ("email", 25), ("note", 10), ("visit", 12), ("meeting", 8))
-DEAL_STAGES = (
-    ("new", 15),
-    ("qualified", 15),
-    ("proposal", 15),
-    ("negotiation", 10),
-    ("won", 25),
-    ("lost", 20),
-)
-Row = tuple[Any, ...]
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
-_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -116,7 +78,7 @@ def generate(
     The same ``seed`` gives the same people; dates are relative to now.
     """
     started = time.perf_counter()
-    totals = _Counts()
+    totals = Counts()
     with crm.db.writing() as session:
         products = _ensure_products(session, crm.ctx.currency)
         tags = _ensure_tags(session)
@@ -140,7 +102,7 @@ def generate(
                 size = min(BATCH, contacts - totals.contacts)
                 batch = gen.batch(size, next_num + totals.contacts)
                 with conn.begin():
-                    _write(dbapi, batch)
+                    write_rows(dbapi, batch)
                 totals.add(batch.counts)
                 if progress is not None:
                     progress(totals.contacts, contacts)
@@ -168,135 +130,18 @@ def generate(
     return DemoStats(seconds=time.perf_counter() - started, **totals.as_dict())
 
 
-@dataclass
-class _Counts:
-    contacts: int = 0
-    companies: int = 0
-    activities: int = 0
-    followups: int = 0
-    deals: int = 0
-
-    def add(self, other: _Counts) -> None:
-        for name, value in other.as_dict().items():
-            setattr(self, name, getattr(self, name) + value)
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class _Batch:
-    """The rows of one batch, per table, ready for ``executemany``."""
-
-    counts: _Counts = field(default_factory=_Counts)
-    contacts: list[Row] = field(default_factory=list)
-    phones: list[Row] = field(default_factory=list)
-    emails: list[Row] = field(default_factory=list)
-    addresses: list[Row] = field(default_factory=list)
-    tags: list[Row] = field(default_factory=list)
-    history: list[Row] = field(default_factory=list)
-    deals: list[Row] = field(default_factory=list)
-    activities: list[Row] = field(default_factory=list)
-    lines: list[Row] = field(default_factory=list)
-    followups: list[Row] = field(default_factory=list)
-    fts: list[Row] = field(default_factory=list)
-
-
-def uuid7_strings() -> Iterator[str]:
-    """Valid, time-ordered UUIDv7 strings like :func:`crmdesk.domain.ids.new_id`
-    makes, a few times faster: 4,096 per millisecond, random bits in bulk."""
-    last_ms = 0
-    while True:
-        ms = max(time.time_ns() // 1_000_000, last_ms + 1)
-        last_ms = ms
-        head = f"{ms:012x}"
-        prefix = f"{head[:8]}-{head[8:]}-7"
-        rand = os.urandom(8 * 4096).hex()
-        for counter in range(4096):
-            r = rand[counter * 16 : counter * 16 + 16]
-            yield f"{prefix}{counter:03x}-{_VARIANT[r[0]]}{r[1:4]}-{r[4:]}"
-
-
-def stamp(epoch: float) -> str:
-    """``format_utc`` of an epoch time in seconds, without building a datetime."""
-    ms = int(epoch * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
-
-
-@functools.lru_cache(maxsize=4096)
-def _ascii(text: str) -> str:
-    """Lowercase letters and digits only: ``D'Alessandro`` -> ``dalessandro``."""
-    return _NOT_ALNUM.sub("", sort_key(text))
-
-
-@dataclass
-class _Company:
-    id: str
-    name: str
-    domain: str
-
-
-class _Generator:
-    def __init__(
-        self,
-        crm: Crm,
-        seed: int,
-        products: list[tuple[str, str, int]],
-        tags: dict[str, str],
-    ) -> None:
-        self.rng = random.Random(seed)
-        self.ids = uuid7_strings()
-        self.now = time.time()
-        local = datetime.now().astimezone()
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        self.day_end = (midnight + timedelta(days=1)).timestamp()
-        self.actor = crm.ctx.actor_id
-        self.currency = crm.ctx.currency
-        self.region = crm.ctx.region
-        self.products = products
-        self.tags = tags
-        self.names: dict[tuple[str, str], tuple[str, str]] = {}
-        self.companies: dict[str, list[_Company]] = {c.code: [] for c in pools.COUNTRIES}
-        home = [c for c in pools.COUNTRIES if c.code == self.region]
-        others = [c for c in pools.COUNTRIES if c.code != self.region]
-        if home:
-            share = (1 - HOME_SHARE) / len(others)
-            self.country_weights = [HOME_SHARE, *[share] * len(others)]
-            self.countries = [home[0], *others]
-        else:
-            self.countries = others
-            self.country_weights = [1.0] * len(others)
-        self.cum_countries = _cumulative(self.country_weights)
-        self.cum_stages = _cumulative([w for _, w, _ in STAGES])
-        self.cum_kinds = _cumulative([w for _, w in OTHER_KINDS])
-        self.cum_deals = _cumulative([w for _, w in DEAL_STAGES])
-
-    # -- small helpers ---------------------------------------------------
-
-    def pick(self, cum: list[float]) -> int:
-        x = self.rng.random() * cum[-1]
-        for i, edge in enumerate(cum):
-            if x < edge:
-                return i
-        return len(cum) - 1
-
-    def between(self, start: float, end: float) -> float:
-        return start + self.rng.random() * max(0.0, end - start)
-
-    def past(self, moment: float) -> str:
-        """A past moment, stamped in office hours; earlier stays earlier."""
-        day = moment - moment % DAY
-        return stamp(min(day + OFFICE_OPENS + (moment - day) * OFFICE_SHARE, self.now))
+class _Generator(ContactDetails, Timeline):
+    """One contact at a time, with everything around it, into a batch."""
 
     # -- one batch -------------------------------------------------------
 
-    def batch(self, size: int, first_num: int) -> _Batch:
-        batch = _Batch()
+    def batch(self, size: int, first_num: int) -> Batch:
+        batch = Batch()
         for offset in range(size):
             self.contact(batch, first_num + offset)
         return batch
 
-    def contact(self, b: _Batch, num: int) -> None:
+    def contact(self, b: Batch, num: int) -> None:
         rng, now, ids = self.rng, self.now, self.ids
         country = self.countries[self.pick(self.cum_countries)]
         is_company = rng.random() < COMPANY_SHARE
@@ -305,7 +150,7 @@ class _Generator:
         created = now - self.between(min_age, max_age) * DAY - rng.random() * DAY
         contact_id = next(ids)
         first = last = name = title = ""
-        company: _Company | None = None
+        company: Company | None = None
         terms: tuple[Any, ...] = (None, None, None, 0, "")
         website = own_domain = ""
         birthday = None
@@ -314,7 +159,7 @@ class _Generator:
             display, key = name, company_sort_key(name)
             own_domain = f"{slug}.example"
             recent = self.companies[country.code]
-            recent.append(_Company(contact_id, name, own_domain))
+            recent.append(Company(contact_id, name, own_domain))
             if len(recent) > 2 * RECENT_COMPANIES:
                 del recent[:RECENT_COMPANIES]
             if rng.random() < 0.7:
@@ -429,391 +274,6 @@ class _Generator:
             )
         )
 
-    def person_names(self, first: str, last: str) -> tuple[str, str]:
-        """(display name, sort key), computed once per name pair."""
-        names = self.names.get((first, last))
-        if names is None:
-            names = person_display_name(first, last), person_sort_key(first, last)
-            self.names[(first, last)] = names
-        return names
-
-    def company_name(self, country: pools.Country) -> tuple[str, str]:
-        """(name, ascii slug for the web domain)."""
-        rng = self.rng
-        roll = rng.random()
-        if roll < 0.45:
-            core = f"{rng.choice(pools.COMPANY_WORDS)} {rng.choice(pools.COMPANY_TRADES)}"
-        elif roll < 0.7:
-            core = f"{rng.choice(country.last_names)} {rng.choice(pools.COMPANY_TRADES)}"
-        elif roll < 0.85:
-            core = (
-                f"{rng.choice(pools.COMPANY_WORDS)} {rng.choice(pools.COMPANY_TRADES)} "
-                f"{rng.choice(country.cities)[0]}"
-            )
-        else:
-            core = f"{rng.choice(country.last_names)} & {rng.choice(country.last_names)}"
-        return f"{core} {country.suffix}", _ascii(core)
-
-    def phones(
-        self, b: _Batch, contact_id: str, country: pools.Country, is_company: bool
-    ) -> set[str]:
-        """One or two mobile numbers; home numbers often typed in national format.
-
-        Numbers of other countries are typed with their country code, so
-        parsing what is stored with the database's region gives back the same
-        E.164 number the row holds. Returns the number's search tokens.
-        """
-        rng = self.rng
-        tokens: set[str] = set()
-        for position in range(1 if rng.random() < 0.75 else 2):
-            prefix = rng.choice(country.prefixes)
-            rest = country.digits - len(prefix)
-            nsn = prefix + f"{rng.randrange(10**rest):0{rest}d}"
-            groups, start = [], 0
-            for size in country.groups:
-                groups.append(nsn[start : start + size])
-                start += size
-            national = country.trunk + nsn
-            if country.code == self.region and rng.random() < 0.6:
-                style = rng.random()
-                if style < 0.6:
-                    raw = " ".join([country.trunk + groups[0], *groups[1:]])
-                elif style < 0.8:
-                    raw = national
-                else:
-                    raw = f"{country.trunk}{groups[0]}-{''.join(groups[1:])}"
-            elif rng.random() < 0.8:
-                raw = " ".join([f"+{country.calling}", *groups])
-            else:
-                raw = f"+{country.calling}{nsn}"
-            digits = raw.replace(" ", "").replace("-", "").replace("+", "")
-            e164 = f"+{country.calling}{nsn}"
-            label = ("work" if is_company else "mobile") if position == 0 else "work"
-            b.phones.append((next(self.ids), contact_id, label, raw, e164, digits[::-1], position))
-            tokens.update((digits, e164[1:], national))
-        return tokens
-
-    def emails(
-        self,
-        b: _Batch,
-        contact_id: str,
-        country: pools.Country,
-        first: str,
-        last: str,
-        company: _Company | None,
-        own_domain: str,
-    ) -> list[str]:
-        rng = self.rng
-        out: list[str] = []
-        if own_domain:
-            if rng.random() < 0.85:
-                out.append(f"{rng.choice(('info', 'sales', 'office', 'orders'))}@{own_domain}")
-        elif rng.random() < 0.85:
-            f, la = _ascii(first), _ascii(last)
-            style = rng.random()
-            local = f"{f}.{la}" if style < 0.5 else f"{f[0]}{la}" if style < 0.7 else f"{f}{la}"
-            if rng.random() < 0.3:
-                local += str(rng.randint(1, 99))
-            if company is not None and rng.random() < 0.6:
-                out.append(f"{f}.{la}@{company.domain}")
-            out.append(f"{local}@{country.mail_tld}.{rng.choice(pools.PRIVATE_MAIL_DOMAINS)}")
-        for position, address in enumerate(out):
-            label = ("work" if company else "") if position == 0 and len(out) > 1 else ""
-            b.emails.append(
-                (next(self.ids), contact_id, label, address, address.casefold(), position)
-            )
-        return out
-
-    def address(self, b: _Batch, contact_id: str, country: pools.Country, is_company: bool) -> None:
-        rng = self.rng
-        city, pattern = rng.choice(country.cities)
-        postcode = "".join(
-            str(rng.randrange(10))
-            if c == "#"
-            else rng.choice(pools.POSTCODE_LETTERS)
-            if c == "@"
-            else c
-            for c in pattern
-        )
-        street = rng.choice(country.streets)
-        number = rng.randint(1, 120)
-        line = f"{number} {street}" if country.code == "GB" else f"{street} {number}"
-        if not is_company and country.code == "FI" and rng.random() < 0.4:
-            line += f" {rng.choice('ABC')} {rng.randint(1, 40)}"
-        b.addresses.append(
-            (
-                next(self.ids),
-                contact_id,
-                "office" if is_company else "home",
-                line,
-                postcode,
-                city,
-                "",
-                country.code,
-                0,
-            )
-        )
-
-    def history(
-        self, b: _Batch, contact_id: str, stage: str, created: float, purchases: list[float]
-    ) -> float:
-        """Stage changes from lead to the current stage; returns the last change time."""
-        steps: list[tuple[str, float]] = [("lead", created)]
-        if stage == "prospect" or (purchases and self.rng.random() < 0.4):
-            end = purchases[0] if purchases else self.now
-            steps.append(("prospect", self.between(created, min(end, created + 60 * DAY))))
-        if purchases:
-            steps.append(("customer", purchases[0]))
-            if len(purchases) > 1:
-                steps.append(("repeat_customer", purchases[1]))
-            if stage in ("at_risk", "lapsed"):
-                steps.append(("at_risk", purchases[-1] + self.between(150, 180) * DAY))
-            if stage == "lapsed":
-                steps.append(("lapsed", purchases[-1] + self.between(330, 365) * DAY))
-        previous = None
-        for to_stage, when in steps:
-            b.history.append(
-                (next(self.ids), contact_id, previous, to_stage, self.past(when), self.actor)
-            )
-            previous = to_stage
-        return steps[-1][1]
-
-    def activity(
-        self,
-        b: _Batch,
-        contact_id: str,
-        kind: str,
-        when: float,
-        deal_id: str | None,
-        texts: list[tuple[float, str]],
-        *,
-        body: str | None = None,
-        amount: int | None = None,
-        status: str | None = None,
-        resolution: str = "",
-        resolved: float | None = None,
-        activity_id: str | None = None,
-    ) -> str:
-        rng = self.rng
-        if body is None:
-            body = rng.choice(
-                pools.CALL_NOTES
-                if kind == "call"
-                else pools.EMAIL_NOTES
-                if kind == "email"
-                else pools.NOTE_TEXTS
-                if kind == "note"
-                else pools.MEETING_NOTES
-            )
-        activity_id = activity_id or next(self.ids)
-        at = self.past(when)
-        b.activities.append(
-            (
-                activity_id,
-                contact_id,
-                kind,
-                at,
-                body,
-                self.actor,
-                deal_id,
-                amount,
-                self.currency if amount is not None else None,
-                status,
-                resolution,
-                self.past(resolved) if resolved is not None else None,
-                at,
-                self.past(resolved) if resolved is not None else at,
-                None,
-            )
-        )
-        b.counts.activities += 1
-        if body:
-            texts.append((when, body))
-        return activity_id
-
-    def purchase(
-        self,
-        b: _Batch,
-        contact_id: str,
-        when: float,
-        terms_days: int,
-        is_company: bool,
-        texts: list[tuple[float, str]],
-    ) -> None:
-        """A purchase with order lines, usually paid, sometimes complained about."""
-        rng, now = self.rng, self.now
-        activity_id = next(self.ids)
-        total = 0
-        names = []
-        for position in range(rng.choice((1, 1, 1, 2, 2, 3)) + is_company):
-            product_id, product, price = rng.choice(self.products)
-            quantity = rng.choice((1, 1, 1, 2, 4)) * (rng.choice((1, 2, 5)) if is_company else 1)
-            line_total = price * quantity
-            b.lines.append(
-                (
-                    next(self.ids),
-                    activity_id,
-                    product_id,
-                    product,
-                    str(quantity),
-                    price,
-                    line_total,
-                    position,
-                )
-            )
-            total += line_total
-            names.append(product)
-        self.activity(
-            b, contact_id, "purchase", when, None, texts,
-            body=", ".join(names), amount=total, activity_id=activity_id,
-        )  # fmt: skip
-        # Paid at the till, or on the invoice within the terms; recent invoices
-        # and a few old ones are still open.
-        due = when + terms_days * DAY
-        if terms_days == 0 and rng.random() < 0.7:
-            paid_at: float | None = when
-        elif due + DAY < now and rng.random() < 0.93:
-            paid_at = self.between(when + DAY, min(now, due + 10 * DAY))
-        elif rng.random() < 0.4:
-            paid_at = self.between(when, now)
-        else:
-            paid_at = None
-        if paid_at is not None:
-            self.activity(
-                b, contact_id, "payment", paid_at, None, texts,
-                body=rng.choice(pools.PAYMENT_TEXTS), amount=total,
-            )  # fmt: skip
-        if rng.random() < 0.04 and when + DAY < now:
-            body, fix = rng.choice(pools.COMPLAINTS)
-            at = self.between(when + DAY, min(now, when + 20 * DAY))
-            roll = rng.random()
-            if (now - at > 30 * DAY and roll < 0.9) or roll < 0.5:
-                resolved = self.between(at, min(now, at + 14 * DAY))
-                self.activity(
-                    b, contact_id, "complaint", at, None, texts,
-                    body=body, status="resolved", resolution=fix, resolved=resolved,
-                )  # fmt: skip
-            else:
-                status = "open" if roll < 0.75 else "in_progress"
-                self.activity(b, contact_id, "complaint", at, None, texts, body=body, status=status)
-
-    def deal(
-        self,
-        b: _Batch,
-        contact_id: str,
-        created: float,
-        is_company: bool,
-        texts: list[tuple[float, str]],
-    ) -> str | None:
-        """Sometimes a deal; returns its id when it is still open."""
-        rng, now = self.rng, self.now
-        if rng.random() >= (0.25 if is_company else 0.04):
-            return None
-        stage = DEAL_STAGES[self.pick(self.cum_deals)][0]
-        opened = self.between(created, now - DAY)
-        value = rng.randint(20, 800) * 5000 if is_company else rng.randint(2, 60) * 1000
-        reason = ""
-        closed = None
-        if stage in ("won", "lost"):
-            closed = min(now, self.between(opened + 3 * DAY, opened + 90 * DAY))
-            close_day = closed
-            reason = rng.choice(pools.WON_REASONS if stage == "won" else pools.LOST_REASONS)
-        else:
-            close_day = now + self.between(-10, 120) * DAY
-        deal_id = next(self.ids)
-        b.deals.append(
-            (
-                deal_id,
-                contact_id,
-                rng.choice(pools.DEAL_TITLES),
-                stage,
-                value,
-                self.currency,
-                datetime.fromtimestamp(close_day, UTC).date().isoformat(),
-                self.actor,
-                reason,
-                self.past(closed) if closed is not None else None,
-                self.past(opened),
-                self.past(closed if closed is not None else opened),
-                None,
-            )
-        )
-        b.counts.deals += 1
-        kind = "meeting" if is_company else "call"
-        self.activity(b, contact_id, kind, opened, deal_id, texts)
-        return None if closed is not None else deal_id
-
-    def followup(
-        self, b: _Batch, contact_id: str, created: float, stage: str, deal_id: str | None
-    ) -> None:
-        """An open follow-up (overdue, due today or upcoming), now and then a done one."""
-        rng, now = self.rng, self.now
-        roll = rng.random()
-        if roll < 0.3:
-            due = now - self.between(3600, 21 * DAY)
-        elif roll < 0.45:
-            due = self.between(now + 60, max(now + 60, self.day_end - 60))
-        else:
-            due = now + self.between(1, 45) * DAY
-        if stage in ("lead", "prospect"):
-            what = rng.choice(("Call back about the quote", "Send the catalogue"))
-        elif stage in ("at_risk", "lapsed"):
-            what = rng.choice(("Win-back call", "Send the seasonal offer"))
-        else:
-            what = rng.choice(pools.FOLLOWUP_TEXTS)
-        priority = rng.choice(("low", "normal", "normal", "normal", "high"))
-        recurrence = "yearly" if what == "Remind about tyre change" else "none"
-        if deal_id is not None and rng.random() < 0.6:
-            what = "Next step on the deal"
-        else:
-            deal_id = None
-        made = max(created, min(due, now) - self.between(1, 30) * DAY)
-        b.followups.append(
-            (
-                next(self.ids),
-                contact_id,
-                deal_id,
-                self.actor,
-                stamp(due),
-                what,
-                priority,
-                recurrence,
-                None,
-                self.past(made),
-                self.past(made),
-                None,
-            )
-        )
-        b.counts.followups += 1
-        if rng.random() < 0.25 and made - created > 2 * DAY:
-            old_due = self.between(created, made)
-            done = min(now, old_due + rng.random() * 2 * DAY)
-            b.followups.append(
-                (
-                    next(self.ids),
-                    contact_id,
-                    None,
-                    self.actor,
-                    self.past(old_due),
-                    rng.choice(pools.FOLLOWUP_TEXTS),
-                    "normal",
-                    "none",
-                    self.past(done),
-                    self.past(max(created, old_due - DAY)),
-                    self.past(done),
-                    None,
-                )
-            )
-            b.counts.followups += 1
-
-
-def _cumulative(weights: list[float] | list[int]) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
 
 def _ensure_products(session: Any, currency: str) -> list[tuple[str, str, int]]:
     """The demo catalogue: (id, name, unit price); existing products are reused."""
@@ -852,42 +312,3 @@ def _ensure_tags(session: Any) -> dict[str, str]:
         out[name] = tag.id
     session.flush()
     return out
-
-
-STATEMENTS = {
-    "contacts": "INSERT INTO contacts (num, id, kind, first_name, last_name, company_name,"
-    " title, company_id, display_name, sort_key, stage, source, owner_id, website, birthday,"
-    " notes, consent_marketing, created_at, updated_at, deleted_at, payment_terms_days,"
-    " credit_limit_minor, terms_currency, discount_bp, price_list)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "phones": "INSERT INTO contact_phones (id, contact_id, label, raw, e164, digits_rev,"
-    " position) VALUES (?,?,?,?,?,?,?)",
-    "emails": "INSERT INTO contact_emails (id, contact_id, label, address, address_key,"
-    " position) VALUES (?,?,?,?,?,?)",
-    "addresses": "INSERT INTO contact_addresses (id, contact_id, label, street, postal_code,"
-    " city, region, country, position) VALUES (?,?,?,?,?,?,?,?,?)",
-    "tags": "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?,?)",
-    "history": "INSERT INTO stage_history (id, contact_id, from_stage, to_stage, changed_at,"
-    " user_id) VALUES (?,?,?,?,?,?)",
-    "deals": "INSERT INTO deals (id, contact_id, title, stage, value_minor, currency,"
-    " expected_close, owner_id, reason, closed_at, created_at, updated_at, deleted_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "activities": "INSERT INTO activities (id, contact_id, kind, occurred_at, text, user_id,"
-    " deal_id, amount_minor, currency, status, resolution, resolved_at, created_at,"
-    " updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "lines": "INSERT INTO order_lines (id, activity_id, product_id, description, quantity,"
-    " unit_price_minor, line_total_minor, position) VALUES (?,?,?,?,?,?,?,?)",
-    "followups": "INSERT INTO followups (id, contact_id, deal_id, owner_id, due_at, text,"
-    " priority, recurrence, done_at, created_at, updated_at, deleted_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    "fts": "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
-    " VALUES (?,?,?,?,?,?,?)",
-}
-
-
-def _write(dbapi: Any, batch: _Batch) -> None:
-    """Insert one batch (parents before children, for the foreign keys)."""
-    for table, sql in STATEMENTS.items():
-        rows = getattr(batch, table)
-        if rows:
-            dbapi.executemany(sql, rows)

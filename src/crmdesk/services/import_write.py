@@ -27,9 +27,9 @@ from crmdesk.domain.ids import is_id, new_id
 from crmdesk.domain.stages import Stage
 from crmdesk.errors import Cancelled, UnreadableFile, ValidationError
 from crmdesk.services import sync_seed
+from crmdesk.services.bulk_rows import STATEMENTS, uuid7_strings
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
-from crmdesk.services.demo import STATEMENTS, uuid7_strings
 from crmdesk.services.import_dedupe import Existing, NewContact, company_key, person_key
 from crmdesk.services.import_merge import changed, fill_patch, snapshot
 from crmdesk.services.uow import UnitOfWork
