@@ -10,11 +10,13 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
+from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
+from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.exports import ExportService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.import_undo import ImportHistory
@@ -51,6 +53,8 @@ class Crm:
         self.imports = ImportService(self.ctx)
         self.import_history = ImportHistory(self.ctx)
         self.sync = SyncStatusService(self.ctx)
+        self.duplicates = DuplicateService(self.ctx)
+        self.merges = MergeService(self.ctx)
 
     @classmethod
     def create(
