@@ -30,11 +30,12 @@ def person_key(first: str, last: str) -> str:
 
 @functools.lru_cache(maxsize=KEY_CACHE)
 def _part_key(text: str) -> str:
-    return sort_key(text).replace(" ", "")
+    return "".join(ch for ch in sort_key(text) if ch.isalnum())
 
 
 def name_keys(first: str, last: str) -> tuple[str, str]:
-    """The first and last name folded for comparison (no case, accents or spaces)."""
+    """The first and last name folded for comparison (no case, accents, spaces or
+    punctuation: ``M.`` is the initial ``m``)."""
     return _part_key(first), _part_key(last)
 
 
