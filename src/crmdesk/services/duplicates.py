@@ -27,7 +27,7 @@ from crmdesk.domain.ids import new_id
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
 from crmdesk.services.sync_status import read_state, write_state
-from crmdesk.store.models import Contact, DuplicateProposal
+from crmdesk.store.models import DuplicateProposal
 from crmdesk.store.types import format_utc, parse_utc
 
 CHUNK = 900
@@ -101,8 +101,9 @@ class DuplicateService:
                 ),
                 {"n": limit},
             ).all()
+            sides = _sides(session, {c for row in rows for c in row[1:3]})
             return [
-                DuplicatePair(pid, _side(session, a), _side(session, b), reason, parse_utc(found))
+                DuplicatePair(pid, sides[a], sides[b], reason, parse_utc(found))
                 for pid, a, b, reason, found in rows
             ]
 
@@ -205,29 +206,33 @@ def _group_pairs(ids: list[str], candidates: set[str]) -> Iterator[Pair]:
 
 def _similar_people(session: Session, candidates: set[str]) -> Iterator[tuple[Pair, str]]:
     """People with very similar names at companies of the same name as a candidate's."""
-    keys: set[str] = set()
-    for chunk in _chunks(sorted(candidates)):
-        keys.update(
+    select_people = (
+        "SELECT co.sort_key, co.display_name, p.id, p.first_name, p.last_name"
+        " FROM contacts co JOIN contacts p ON p.company_id = co.id"
+        " WHERE co.kind = 'company' AND co.deleted_at IS NULL AND p.deleted_at IS NULL"
+    )
+    live = session.execute(text("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"))
+    if len(candidates) >= int(live.scalar_one()):  # a first sync: everyone is new here
+        rows = session.execute(text(select_people)).all()
+    else:
+        session.execute(text("CREATE TEMP TABLE duplicate_candidates (id TEXT PRIMARY KEY)"))
+        try:
             session.execute(
+                text("INSERT INTO duplicate_candidates (id) VALUES (:id)"),
+                [{"id": c} for c in candidates],
+            )
+            rows = session.execute(
                 text(
-                    "SELECT co.sort_key FROM contacts p JOIN contacts co ON co.id = p.company_id"
-                    f" WHERE p.id IN ({_marks(chunk)})"
-                ),
-                _params(chunk),
-            ).scalars()
-        )
+                    f"{select_people} AND co.sort_key IN (SELECT c2.sort_key"
+                    " FROM duplicate_candidates d JOIN contacts p2 ON p2.id = d.id"
+                    " JOIN contacts c2 ON c2.id = p2.company_id)"
+                )
+            ).all()
+        finally:
+            session.execute(text("DROP TABLE duplicate_candidates"))
     people: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for chunk in _chunks(sorted(keys)):
-        for key, name, contact_id, first, last in session.execute(
-            text(
-                "SELECT co.sort_key, co.display_name, p.id, p.first_name, p.last_name"
-                " FROM contacts co JOIN contacts p ON p.company_id = co.id"
-                " WHERE co.kind = 'company' AND co.deleted_at IS NULL AND p.deleted_at IS NULL"
-                f" AND co.sort_key IN ({_marks(chunk)})"
-            ),
-            _params(chunk),
-        ):
-            people[key].append((contact_id, name, *name_keys(first, last)))
+    for key, name, contact_id, first, last in rows:
+        people[key].append((contact_id, name, *name_keys(first, last)))
     for group in people.values():
         by_last: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
         by_first: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
@@ -272,19 +277,56 @@ def _find(session: Session, ref: str) -> DuplicateProposal:
     return found[0]
 
 
-def _side(session: Session, contact_id: str) -> DuplicateSide:
-    contact = session.execute(select(Contact).where(Contact.id == contact_id)).scalar_one()
-    count, last = session.execute(
-        text("SELECT count(*), max(occurred_at) FROM activities WHERE contact_id = :c"),
-        {"c": contact_id},
-    ).one()
-    return DuplicateSide(
-        id=contact.id,
-        kind=contact.kind,
-        name=contact.display_name,
-        company=contact.company.display_name if contact.company is not None else "",
-        emails=tuple(e.address for e in contact.emails),
-        phones=tuple(p.raw for p in contact.phones),
-        activities=int(count),
-        last_activity=parse_utc(last) if last else None,
-    )
+def _grouped(session: Session, params: dict[str, Any], sql: str) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = defaultdict(list)
+    for contact_id, value in session.execute(text(sql), params):
+        found[contact_id].append(value)
+    return found
+
+
+def _sides(session: Session, contact_ids: set[str]) -> dict[str, DuplicateSide]:
+    """The contacts of a page of proposals, with their details (four queries a chunk)."""
+    out: dict[str, DuplicateSide] = {}
+    for chunk in _chunks(sorted(contact_ids)):
+        params, marks = _params(chunk), _marks(chunk)
+        emails = _grouped(
+            session,
+            params,
+            f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks})"
+            " ORDER BY contact_id, position",
+        )
+        phones = _grouped(
+            session,
+            params,
+            f"SELECT contact_id, raw FROM contact_phones WHERE contact_id IN ({marks})"
+            " ORDER BY contact_id, position",
+        )
+        activity = {
+            cid: (int(count), last)
+            for cid, count, last in session.execute(
+                text(
+                    "SELECT contact_id, count(*), max(occurred_at) FROM activities"
+                    f" WHERE contact_id IN ({marks}) GROUP BY contact_id"
+                ),
+                params,
+            )
+        }
+        for contact_id, kind, name, company in session.execute(
+            text(
+                "SELECT c.id, c.kind, c.display_name, co.display_name FROM contacts c"
+                f" LEFT JOIN contacts co ON co.id = c.company_id WHERE c.id IN ({marks})"
+            ),
+            params,
+        ):
+            count, last = activity.get(contact_id, (0, None))
+            out[contact_id] = DuplicateSide(
+                id=contact_id,
+                kind=kind,
+                name=name,
+                company=company or "",
+                emails=tuple(emails[contact_id]),
+                phones=tuple(phones[contact_id]),
+                activities=count,
+                last_activity=parse_utc(last) if last else None,
+            )
+    return out
