@@ -32,6 +32,9 @@ from crmdesk.store.types import format_utc, parse_utc
 
 CHUNK = 900
 CHECKED = "duplicates_checked"  # sync_state: when contacts were last compared
+#: A value more contacts share than this is not one customer's (a switchboard
+#: number, a shared mailbox, a common company name): it proposes nothing.
+MAX_GROUP = 8
 Pair = tuple[str, str]
 
 
@@ -141,9 +144,22 @@ def propose(session: Session, candidates: set[str], now: datetime) -> int:
     """Record the pairs that involve a contact of ``candidates``; returns how many are new."""
     if not candidates:
         return 0
-    found: dict[Pair, str] = {}
-    for pair, reason in _pairs(session, candidates):
-        found.setdefault(pair, reason)
+    live = session.execute(text("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"))
+    everyone = len(candidates) >= int(live.scalar_one())  # a first sync: all are new here
+    if not everyone:
+        session.execute(text("CREATE TEMP TABLE duplicate_candidates (id TEXT PRIMARY KEY)"))
+    try:
+        if not everyone:
+            session.execute(
+                text("INSERT INTO duplicate_candidates (id) VALUES (:id)"),
+                [{"id": c} for c in candidates],
+            )
+        found: dict[Pair, str] = {}
+        for pair, reason in _pairs(session, candidates, everyone):
+            found.setdefault(pair, reason)
+    finally:
+        if not everyone:
+            session.execute(text("DROP TABLE duplicate_candidates"))
     if not found:
         return 0
     before = _count(session)
@@ -164,31 +180,51 @@ def _count(session: Session) -> int:
     return int(session.execute(text("SELECT count(*) FROM duplicate_proposals")).scalar_one())
 
 
-def _pairs(session: Session, candidates: set[str]) -> Iterator[tuple[Pair, str]]:
-    """Every pair of live contacts of one kind, one of them a candidate, by the rules in order."""
+def _pairs(session: Session, candidates: set[str], everyone: bool) -> Iterator[tuple[Pair, str]]:
+    """Every pair of live contacts of one kind, one of them a candidate, by the rules in order.
+
+    Candidates are in the ``duplicate_candidates`` table unless ``everyone`` is."""
     for column, table, what in (
         ("address_key", "contact_emails", "same e-mail"),
         ("e164", "contact_phones", "same phone"),
     ):
+        if everyone:
+            values = (
+                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL GROUP BY {column}"
+                f" HAVING count(DISTINCT contact_id) BETWEEN 2 AND {MAX_GROUP}"
+            )
+        else:
+            values = (
+                f"SELECT x2.{column} FROM duplicate_candidates d JOIN {table} x2"
+                f" ON x2.contact_id = d.id WHERE x2.{column} IS NOT NULL"
+            )
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         for value, kind, contact_id in session.execute(
             text(
                 f"SELECT DISTINCT x.{column}, c.kind, c.id FROM {table} x"
                 " JOIN contacts c ON c.id = x.contact_id AND c.deleted_at IS NULL"
-                f" WHERE x.{column} IN (SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
-                f" GROUP BY {column} HAVING count(DISTINCT contact_id) > 1)"
+                f" WHERE x.{column} IN ({values})"
             )
         ):
             groups[(value, kind)].append(contact_id)
         for (value, _kind), ids in groups.items():
             yield from ((pair, f"{what} {value}") for pair in _group_pairs(ids, candidates))
-    yield from _similar_people(session, candidates)
+    yield from _similar_people(session, candidates, everyone)
+    if everyone:
+        names = (
+            "SELECT sort_key FROM contacts WHERE kind = 'company' AND deleted_at IS NULL"
+            f" GROUP BY sort_key HAVING count(*) BETWEEN 2 AND {MAX_GROUP}"
+        )
+    else:
+        names = (
+            "SELECT c2.sort_key FROM duplicate_candidates d JOIN contacts c2 ON c2.id = d.id"
+            " WHERE c2.kind = 'company'"
+        )
     companies: dict[str, list[str]] = defaultdict(list)
     for key, contact_id in session.execute(
         text(
             "SELECT sort_key, id FROM contacts WHERE kind = 'company' AND deleted_at IS NULL"
-            " AND sort_key IN (SELECT sort_key FROM contacts WHERE kind = 'company'"
-            " AND deleted_at IS NULL GROUP BY sort_key HAVING count(*) > 1)"
+            f" AND sort_key IN ({names})"
         )
     ):
         companies[key].append(contact_id)
@@ -197,41 +233,32 @@ def _pairs(session: Session, candidates: set[str]) -> Iterator[tuple[Pair, str]]
 
 
 def _group_pairs(ids: list[str], candidates: set[str]) -> Iterator[Pair]:
+    """Pairs of contacts sharing a value, one a candidate; none when too many share it."""
     ids = sorted(set(ids))
+    if len(ids) > MAX_GROUP:
+        return
     for i, a in enumerate(ids):
         for b in ids[i + 1 :]:
             if a in candidates or b in candidates:
                 yield (a, b)
 
 
-def _similar_people(session: Session, candidates: set[str]) -> Iterator[tuple[Pair, str]]:
+def _similar_people(
+    session: Session, candidates: set[str], everyone: bool
+) -> Iterator[tuple[Pair, str]]:
     """People with very similar names at companies of the same name as a candidate's."""
-    select_people = (
+    people_sql = (
         "SELECT co.sort_key, co.display_name, p.id, p.first_name, p.last_name"
         " FROM contacts co JOIN contacts p ON p.company_id = co.id"
         " WHERE co.kind = 'company' AND co.deleted_at IS NULL AND p.deleted_at IS NULL"
     )
-    live = session.execute(text("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"))
-    if len(candidates) >= int(live.scalar_one()):  # a first sync: everyone is new here
-        rows = session.execute(text(select_people)).all()
-    else:
-        session.execute(text("CREATE TEMP TABLE duplicate_candidates (id TEXT PRIMARY KEY)"))
-        try:
-            session.execute(
-                text("INSERT INTO duplicate_candidates (id) VALUES (:id)"),
-                [{"id": c} for c in candidates],
-            )
-            rows = session.execute(
-                text(
-                    f"{select_people} AND co.sort_key IN (SELECT c2.sort_key"
-                    " FROM duplicate_candidates d JOIN contacts p2 ON p2.id = d.id"
-                    " JOIN contacts c2 ON c2.id = p2.company_id)"
-                )
-            ).all()
-        finally:
-            session.execute(text("DROP TABLE duplicate_candidates"))
+    if not everyone:
+        people_sql += (
+            " AND co.sort_key IN (SELECT c2.sort_key FROM duplicate_candidates d"
+            " JOIN contacts p2 ON p2.id = d.id JOIN contacts c2 ON c2.id = p2.company_id)"
+        )
     people: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for key, name, contact_id, first, last in rows:
+    for key, name, contact_id, first, last in session.execute(text(people_sql)):
         people[key].append((contact_id, name, *name_keys(first, last)))
     for group in people.values():
         by_last: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
@@ -242,10 +269,16 @@ def _similar_people(session: Session, candidates: set[str]) -> Iterator[tuple[Pa
         for person in group:
             if person[0] not in candidates:
                 continue
-            for other in {*by_last[person[3]], *by_first[person[2]]}:
-                if other[0] != person[0] and similar_names(*person[2:], *other[2:]):
-                    low, high = sorted((person[0], other[0]))
-                    yield (low, high), f"similar name at {person[1]}"
+            similar = [
+                other
+                for other in {*by_last[person[3]], *by_first[person[2]]}
+                if other[0] != person[0] and similar_names(*person[2:], *other[2:])
+            ]
+            if len(similar) >= MAX_GROUP:
+                continue  # a name too common at this company to say anything
+            for other in similar:
+                low, high = sorted((person[0], other[0]))
+                yield (low, high), f"similar name at {person[1]}"
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:

@@ -25,7 +25,7 @@ STATEMENTS = [
         CHECK (contact_a < contact_b),
         UNIQUE (contact_a, contact_b)
     )""",
-    "CREATE INDEX ix_duplicate_proposals_status ON duplicate_proposals (status, found_at)",
+    "CREATE INDEX ix_duplicate_proposals_status ON duplicate_proposals (status, found_at, id)",
     "CREATE INDEX ix_duplicate_proposals_b ON duplicate_proposals (contact_b)",
     """CREATE TABLE contact_merges (
         id TEXT PRIMARY KEY,
