@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.app import Crm
+from crmdesk.services.duplicates import MAX_GROUP
 from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
 
 
@@ -100,3 +101,17 @@ def test_contacts_changed_since_the_last_look_are_compared_too(crm: Crm) -> None
     crm.contacts.update(a, ContactPatch(add_emails=[EmailInput("Shared@acme.fi")]))
     # Nothing touched by this sync, but both changed since the last look.
     assert crm.duplicates.after_sync(set()) == 1
+
+
+def test_a_number_many_contacts_share_proposes_nothing(crm: Crm) -> None:
+    """A switchboard number on nine people is not one customer's; on two it is."""
+    staff = [
+        person(crm, f"Person{i}", f"Staff{i}", phones=[PhoneInput("09 123 4567")])
+        for i in range(MAX_GROUP + 1)
+    ]
+    assert crm.duplicates.after_sync(set(staff)) == 0
+    crm.contacts.update(staff[0], ContactPatch(add_emails=[EmailInput("p0@acme.fi")]))
+    crm.contacts.update(staff[1], ContactPatch(add_emails=[EmailInput("P0@acme.fi")]))
+    assert crm.duplicates.after_sync({staff[1]}) == 1
+    (pair,) = crm.duplicates.open_pairs()
+    assert pair.reason == "same e-mail p0@acme.fi"
