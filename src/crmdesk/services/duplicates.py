@@ -111,7 +111,7 @@ class DuplicateService:
             ]
 
     def dismiss(self, proposal_id: str) -> None:
-        """ "Not duplicates": the pair is closed and never proposed again."""
+        """Mark a pair "not duplicates": it is closed and never proposed again."""
         with self.ctx.write() as uow:
             proposal = _find(uow.session, proposal_id)
             if proposal.status != "open":
@@ -125,12 +125,6 @@ class DuplicateService:
                 "not duplicates",
                 {"contacts": [proposal.contact_a, proposal.contact_b]},
             )
-
-    def get(self, proposal_id: str) -> tuple[str, str]:
-        """The two contact ids of a proposal (an id or its unique start)."""
-        with self.ctx.read() as session:
-            proposal = _find(session, proposal_id)
-            return proposal.contact_a, proposal.contact_b
 
 
 _OPEN = (
@@ -183,7 +177,9 @@ def _count(session: Session) -> int:
 def _pairs(session: Session, candidates: set[str], everyone: bool) -> Iterator[tuple[Pair, str]]:
     """Every pair of live contacts of one kind, one of them a candidate, by the rules in order.
 
-    Candidates are in the ``duplicate_candidates`` table unless ``everyone`` is."""
+    Candidates are in the ``duplicate_candidates`` table unless ``everyone`` is; its
+    joins are CROSS JOINs, which SQLite takes as "this table first": without
+    statistics on a temporary table it would otherwise scan the big one."""
     for column, table, what in (
         ("address_key", "contact_emails", "same e-mail"),
         ("e164", "contact_phones", "same phone"),
@@ -195,7 +191,7 @@ def _pairs(session: Session, candidates: set[str], everyone: bool) -> Iterator[t
             )
         else:
             values = (
-                f"SELECT x2.{column} FROM duplicate_candidates d JOIN {table} x2"
+                f"SELECT x2.{column} FROM duplicate_candidates d CROSS JOIN {table} x2"
                 f" ON x2.contact_id = d.id WHERE x2.{column} IS NOT NULL"
             )
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -217,7 +213,7 @@ def _pairs(session: Session, candidates: set[str], everyone: bool) -> Iterator[t
         )
     else:
         names = (
-            "SELECT c2.sort_key FROM duplicate_candidates d JOIN contacts c2 ON c2.id = d.id"
+            "SELECT c2.sort_key FROM duplicate_candidates d CROSS JOIN contacts c2 ON c2.id = d.id"
             " WHERE c2.kind = 'company'"
         )
     companies: dict[str, list[str]] = defaultdict(list)
@@ -255,7 +251,7 @@ def _similar_people(
     if not everyone:
         people_sql += (
             " AND co.sort_key IN (SELECT c2.sort_key FROM duplicate_candidates d"
-            " JOIN contacts p2 ON p2.id = d.id JOIN contacts c2 ON c2.id = p2.company_id)"
+            " CROSS JOIN contacts p2 ON p2.id = d.id JOIN contacts c2 ON c2.id = p2.company_id)"
         )
     people: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for key, name, contact_id, first, last in session.execute(text(people_sql)):

@@ -7,8 +7,9 @@
 - ``contact_merges``: one row per merge of ``other_id`` into ``keep_id``, with
   what moved and what was filled in (JSON), so the merge can be undone.
 
-Neither table syncs: proposals are found on each laptop, and a merge travels
-as the ordinary field changes it made.
+``ix_contacts_updated`` finds the contacts changed since the last look for
+duplicates without reading the whole table. Neither table syncs: proposals
+are found on each laptop, and a merge travels as the field changes it made.
 """
 
 from __future__ import annotations
@@ -38,4 +39,5 @@ STATEMENTS = [
         undone_at TEXT
     )""",
     "CREATE INDEX ix_contact_merges_other ON contact_merges (other_id, merged_at)",
+    "CREATE INDEX ix_contacts_updated ON contacts (updated_at)",
 ]
