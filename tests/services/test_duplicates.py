@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.app import Crm
-from crmdesk.services.duplicates import MAX_GROUP
+from crmdesk.services.duplicate_finder import MAX_GROUP
 from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
 
 
@@ -38,7 +38,8 @@ def test_the_importers_rules_find_pairs_with_a_touched_contact(crm: Crm) -> None
     assert acme is not None
     # Not pairs: the Matti at another company; "M." and a last name with a typo (two
     # differences); a person and a company on one number.
-    assert reasons(crm) == {
+    found = reasons(crm)
+    assert found == {
         frozenset((anna, anna2)): "same e-mail anna@acme.fi",
         frozenset((bo, bo2)): "same phone +358401234567",
         frozenset((matti, matti2)): "similar name at Acme Oy",
@@ -46,6 +47,10 @@ def test_the_importers_rules_find_pairs_with_a_touched_contact(crm: Crm) -> None
         frozenset((acme, acme2)): "same company name",
     }
     assert crm.duplicates.after_sync(touched) == 5  # found again, kept once
+    with crm.db.reading() as session:
+        everyone = set(session.execute(text("SELECT id FROM contacts")).scalars())
+    crm.duplicates.after_sync(everyone)  # a first sync: the pass over all contacts
+    assert reasons(crm) == found
 
 
 def test_a_dismissed_pair_is_never_proposed_again(crm: Crm) -> None:

@@ -98,8 +98,6 @@ class MergeService:
                     f"{other.display_name} is a {other.kind} and {keep.display_name} a "
                     f"{keep.kind}; only two people or two companies can be merged."
                 )
-            if keep.company_id == other.id or other.company_id == keep.id:
-                raise ValidationError(f"{keep.display_name} belongs to {other.display_name}.")
             now = utcnow()
             newer_stage = _latest_stage_change(session, other.id) > _latest_stage_change(
                 session, keep.id

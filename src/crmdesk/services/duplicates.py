@@ -3,9 +3,7 @@
 After a sync applied remote contacts, every contact that arrived or changed
 (and every contact changed since the last look, so an interrupted sync is
 covered) is compared with the other live contacts by the importer's rules
-(:mod:`crmdesk.domain.duplicates`): the same e-mail key, the same E.164 phone,
-a very similar name at the same company, or for companies the same name. Only
-two people or two companies make a pair. A pair is kept once in
+(:mod:`crmdesk.services.duplicate_finder`). A pair is kept once in
 ``duplicate_proposals``; "not duplicates" is remembered, so a dismissed pair
 is never proposed again.
 """
@@ -22,20 +20,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.clock import utcnow
-from crmdesk.domain.duplicates import name_keys, similar_names
-from crmdesk.domain.ids import new_id
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
+from crmdesk.services.duplicate_finder import propose
 from crmdesk.services.sync_status import read_state, write_state
 from crmdesk.store.models import DuplicateProposal
 from crmdesk.store.types import format_utc, parse_utc
 
 CHUNK = 900
 CHECKED = "duplicates_checked"  # sync_state: when contacts were last compared
-#: A value more contacts share than this is not one customer's (a switchboard
-#: number, a shared mailbox, a common company name): it proposes nothing.
-MAX_GROUP = 8
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -132,149 +125,6 @@ _OPEN = (
     " JOIN contacts b ON b.id = p.contact_b WHERE p.status = 'open'"
     " AND a.deleted_at IS NULL AND b.deleted_at IS NULL"
 )
-
-
-def propose(session: Session, candidates: set[str], now: datetime) -> int:
-    """Record the pairs that involve a contact of ``candidates``; returns how many are new."""
-    if not candidates:
-        return 0
-    live = session.execute(text("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"))
-    everyone = len(candidates) >= int(live.scalar_one())  # a first sync: all are new here
-    if not everyone:
-        session.execute(text("CREATE TEMP TABLE duplicate_candidates (id TEXT PRIMARY KEY)"))
-    try:
-        if not everyone:
-            session.execute(
-                text("INSERT INTO duplicate_candidates (id) VALUES (:id)"),
-                [{"id": c} for c in candidates],
-            )
-        found: dict[Pair, str] = {}
-        for pair, reason in _pairs(session, candidates, everyone):
-            found.setdefault(pair, reason)
-    finally:
-        if not everyone:
-            session.execute(text("DROP TABLE duplicate_candidates"))
-    if not found:
-        return 0
-    before = _count(session)
-    session.execute(
-        text(
-            "INSERT OR IGNORE INTO duplicate_proposals (id, contact_a, contact_b, reason,"
-            " found_at) VALUES (:id, :a, :b, :r, :t)"
-        ),
-        [
-            {"id": new_id(), "a": a, "b": b, "r": reason, "t": format_utc(now)}
-            for (a, b), reason in sorted(found.items())
-        ],
-    )
-    return _count(session) - before
-
-
-def _count(session: Session) -> int:
-    return int(session.execute(text("SELECT count(*) FROM duplicate_proposals")).scalar_one())
-
-
-def _pairs(session: Session, candidates: set[str], everyone: bool) -> Iterator[tuple[Pair, str]]:
-    """Every pair of live contacts of one kind, one of them a candidate, by the rules in order.
-
-    Candidates are in the ``duplicate_candidates`` table unless ``everyone`` is; its
-    joins are CROSS JOINs, which SQLite takes as "this table first": without
-    statistics on a temporary table it would otherwise scan the big one."""
-    for column, table, what in (
-        ("address_key", "contact_emails", "same e-mail"),
-        ("e164", "contact_phones", "same phone"),
-    ):
-        if everyone:
-            values = (
-                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL GROUP BY {column}"
-                f" HAVING count(DISTINCT contact_id) BETWEEN 2 AND {MAX_GROUP}"
-            )
-        else:
-            values = (
-                f"SELECT x2.{column} FROM duplicate_candidates d CROSS JOIN {table} x2"
-                f" ON x2.contact_id = d.id WHERE x2.{column} IS NOT NULL"
-            )
-        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for value, kind, contact_id in session.execute(
-            text(
-                f"SELECT DISTINCT x.{column}, c.kind, c.id FROM {table} x"
-                " JOIN contacts c ON c.id = x.contact_id AND c.deleted_at IS NULL"
-                f" WHERE x.{column} IN ({values})"
-            )
-        ):
-            groups[(value, kind)].append(contact_id)
-        for (value, _kind), ids in groups.items():
-            yield from ((pair, f"{what} {value}") for pair in _group_pairs(ids, candidates))
-    yield from _similar_people(session, candidates, everyone)
-    if everyone:
-        names = (
-            "SELECT sort_key FROM contacts WHERE kind = 'company' AND deleted_at IS NULL"
-            f" GROUP BY sort_key HAVING count(*) BETWEEN 2 AND {MAX_GROUP}"
-        )
-    else:
-        names = (
-            "SELECT c2.sort_key FROM duplicate_candidates d CROSS JOIN contacts c2 ON c2.id = d.id"
-            " WHERE c2.kind = 'company'"
-        )
-    companies: dict[str, list[str]] = defaultdict(list)
-    for key, contact_id in session.execute(
-        text(
-            "SELECT sort_key, id FROM contacts WHERE kind = 'company' AND deleted_at IS NULL"
-            f" AND sort_key IN ({names})"
-        )
-    ):
-        companies[key].append(contact_id)
-    for ids in companies.values():
-        yield from ((pair, "same company name") for pair in _group_pairs(ids, candidates))
-
-
-def _group_pairs(ids: list[str], candidates: set[str]) -> Iterator[Pair]:
-    """Pairs of contacts sharing a value, one a candidate; none when too many share it."""
-    ids = sorted(set(ids))
-    if len(ids) > MAX_GROUP:
-        return
-    for i, a in enumerate(ids):
-        for b in ids[i + 1 :]:
-            if a in candidates or b in candidates:
-                yield (a, b)
-
-
-def _similar_people(
-    session: Session, candidates: set[str], everyone: bool
-) -> Iterator[tuple[Pair, str]]:
-    """People with very similar names at companies of the same name as a candidate's."""
-    people_sql = (
-        "SELECT co.sort_key, co.display_name, p.id, p.first_name, p.last_name"
-        " FROM contacts co JOIN contacts p ON p.company_id = co.id"
-        " WHERE co.kind = 'company' AND co.deleted_at IS NULL AND p.deleted_at IS NULL"
-    )
-    if not everyone:
-        people_sql += (
-            " AND co.sort_key IN (SELECT c2.sort_key FROM duplicate_candidates d"
-            " CROSS JOIN contacts p2 ON p2.id = d.id JOIN contacts c2 ON c2.id = p2.company_id)"
-        )
-    people: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for key, name, contact_id, first, last in session.execute(text(people_sql)):
-        people[key].append((contact_id, name, *name_keys(first, last)))
-    for group in people.values():
-        by_last: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-        by_first: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-        for person in group:
-            by_last[person[3]].append(person)
-            by_first[person[2]].append(person)
-        for person in group:
-            if person[0] not in candidates:
-                continue
-            similar = [
-                other
-                for other in {*by_last[person[3]], *by_first[person[2]]}
-                if other[0] != person[0] and similar_names(*person[2:], *other[2:])
-            ]
-            if len(similar) >= MAX_GROUP:
-                continue  # a name too common at this company to say anything
-            for other in similar:
-                low, high = sorted((person[0], other[0]))
-                yield (low, high), f"similar name at {person[1]}"
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:
