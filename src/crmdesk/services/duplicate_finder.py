@@ -120,7 +120,7 @@ def _everyone(session: Session, candidates: set[str]) -> Iterator[tuple[Pair, st
             column,
             table,
             f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
-            f" GROUP BY {column} HAVING count(*) BETWEEN 2 AND {MAX_GROUP}",
+            f" GROUP BY {column} HAVING count(*) > 1",
             candidates,
         )
     rows = session.execute(
