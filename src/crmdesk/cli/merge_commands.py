@@ -53,7 +53,7 @@ def duplicates(crm: Crm, args: argparse.Namespace) -> int:
         print("No possible duplicates.")
         return 0
     for pair in pairs:
-        print(f"{pair.id[:13]}  {pair.reason}")
+        print(f"{pair.id}  {pair.reason}")
         print(f"    {_side(pair.left)}")
         print(f"    {_side(pair.right)}")
     print(
