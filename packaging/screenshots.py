@@ -7,6 +7,8 @@ Builds a throw-away profile with demo data, opens the main window at
     resources/screenshots/contact-dialog.png editing that customer
     resources/screenshots/screen-pop.png     a call from their number
     resources/screenshots/export-dialog.png  File > Export… with its preview
+    resources/screenshots/duplicates.png     Sync ▸ Duplicates… after a colleague
+                                             entered the same customer offline
 
 Run under a virtual display:
 
@@ -91,6 +93,13 @@ def main() -> int:
     _save(export.grab(), args.out / "export-dialog.png")
     export.reject()
 
+    crm.duplicates.after_sync({_twin(crm, contact_id)})  # what a sync runs for arrivals
+    duplicates = window.open_duplicates()
+    duplicates.resize(820, 520)
+    spin(lambda: duplicates.list.count() > 0 and ops.pending == 0)
+    _save(duplicates.grab(), args.out / "duplicates.png")
+    duplicates.close()
+
     window.close()
     crm.close()
     return 0
@@ -128,6 +137,24 @@ def _populate(crm: object, contacts: int, seed: int) -> tuple[str, str]:
     if best is None:
         raise SystemExit("no contact with purchases in the demo data")
     return best[1], best[2]
+
+
+def _twin(crm: object, contact_id: str) -> str:
+    """The same customer as a colleague typed them offline: number in another form."""
+    from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
+
+    card = crm.queries.card(contact_id, recent=0)  # type: ignore[attr-defined]
+    twin = crm.contacts.create(  # type: ignore[attr-defined]
+        "person",
+        ContactPatch(
+            first_name=card.first_name,
+            last_name=card.last_name,
+            phones=[PhoneInput(card.phones[0].e164 or card.phones[0].raw, "mobile")],
+            emails=[EmailInput(f"{card.first_name}.{card.last_name}@gmail.example".lower())],
+        ),
+    )
+    crm.activities.log(twin, "visit", "Met at the spring fair; wants a quote")  # type: ignore[attr-defined]
+    return str(twin)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,13 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
                     text("SELECT value FROM sync_state WHERE key = 'server_url'")
                 ).scalar_one()
             assert server == "https://office.example:8443"
+        if version >= 6:
+            with crm.db.reading() as session:
+                status = session.execute(
+                    text("SELECT status FROM duplicate_proposals WHERE contact_b = :id"),
+                    {"id": PERSON},
+                ).scalar_one()
+            assert status == "dismissed"
         imports = crm.import_history.list()
         assert [(i.file_name, i.created) for i in imports] == (
             [("customers.csv", 1)] if version >= 4 else []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from server_thread import start_server
-from synctools import LiveServer, Replica, new_replica
+from synctools import PASSPHRASE, USER_PASSWORD, LiveServer, Replica, new_replica
 
 from crmdesk.services.app import Crm
 from crmdesk.sync.engine import SyncEngine
@@ -35,3 +35,11 @@ def replica(tmp_path: Path, server: LiveServer) -> Iterator[Replica]:
     yield make
     for crm in made:
         crm.close()
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passphrase, region and sync password for ``crmdesk`` run from the tests."""
+    monkeypatch.setenv("CRMDESK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CRMDESK_REGION", "FI")
+    monkeypatch.setenv("CRMDESK_SYNC_PASSWORD", USER_PASSWORD)

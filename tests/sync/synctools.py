@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from crmdesk.cli import main
 from crmdesk.services import sync_capture
 from crmdesk.services.app import Crm
 from crmdesk.services.sync_entities import DELETED, specs
@@ -35,6 +36,14 @@ class LiveServer:
 def sync(crm: Crm, **options: Any) -> SyncReport:
     """One sync with the remembered server, logging in when needed."""
     return SyncEngine(crm, **options).sync(USER_PASSWORD)
+
+
+def run_cli(capsys: Any, db: Path, *args: str) -> tuple[int, str, str]:
+    """``crmdesk --db DB ARGS`` in this process: exit code, output and errors."""
+    capsys.readouterr()
+    code = main(["--db", str(db), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def new_replica(folder: Path, name: str) -> Crm:

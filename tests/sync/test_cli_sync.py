@@ -6,67 +6,51 @@ import json
 from pathlib import Path
 
 import pytest
-from synctools import PASSPHRASE, USER_PASSWORD, LiveServer
-
-from crmdesk.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(["--db", str(db), *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CRMDESK_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("CRMDESK_REGION", "FI")
-    monkeypatch.setenv("CRMDESK_SYNC_PASSWORD", USER_PASSWORD)
+from synctools import LiveServer, run_cli
 
 
 def test_sync_remembers_the_server_and_shows_status(
-    env: None, tmp_path: Path, server: LiveServer, capsys: pytest.CaptureFixture[str]
+    cli_env: None, tmp_path: Path, server: LiveServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     for db in (a, b):
-        assert run(capsys, db, "init")[0] == 0
-    assert run(capsys, a, "contact", "add", "--first", "Matti", "--last", "Aho")[0] == 0
-    code, out, _ = run(capsys, a, "sync", "--status")
+        assert run_cli(capsys, db, "init")[0] == 0
+    assert run_cli(capsys, a, "contact", "add", "--first", "Matti", "--last", "Aho")[0] == 0
+    code, out, _ = run_cli(capsys, a, "sync", "--status")
     assert code == 0 and "Server:            (not set)" in out
-    code, out, err = run(capsys, a, "sync", "--server", server.url, "--user", "anna")
+    code, out, err = run_cli(capsys, a, "sync", "--server", server.url, "--user", "anna")
     assert (code, err) == (0, "")
     assert out.startswith("Synced: sent ")
-    code, out, _ = run(capsys, b, "sync", "--server", server.url, "--user", "bo", "--json")
+    code, out, _ = run_cli(capsys, b, "sync", "--server", server.url, "--user", "bo", "--json")
     assert code == 0 and json.loads(out)["snapshot"] is True
-    code, out, _ = run(capsys, b, "search", "aho")
+    code, out, _ = run_cli(capsys, b, "search", "aho")
     assert "Matti Aho" in out
     # Again, with the remembered settings; then the status as JSON.
-    assert run(capsys, b, "sync")[0] == 0
-    code, out, _ = run(capsys, b, "sync", "--status", "--json")
+    assert run_cli(capsys, b, "sync")[0] == 0
+    code, out, _ = run_cli(capsys, b, "sync", "--status", "--json")
     status = json.loads(out)
     assert status["server_url"] == server.url and status["username"] == "bo"
     assert status["pending_changes"] == 0 and status["last_error"] is None
-    code, out, _ = run(capsys, b, "sync", "conflicts")
+    code, out, _ = run_cli(capsys, b, "sync", "conflicts")
     assert (code, out.strip()) == (0, "No conflicts.")
 
 
 def test_sync_failures_are_one_line_with_their_exit_code(
-    env: None,
+    cli_env: None,
     tmp_path: Path,
     server: LiveServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "a.db"
-    assert run(capsys, db, "init")[0] == 0
-    code, _, err = run(capsys, db, "sync")
+    assert run_cli(capsys, db, "init")[0] == 0
+    code, _, err = run_cli(capsys, db, "sync")
     assert code == 20 and err.startswith("crmdesk: No sync server is set")
-    code, _, err = run(capsys, db, "sync", "--server", "http://127.0.0.1:9", "--user", "anna")
+    code, _, err = run_cli(capsys, db, "sync", "--server", "http://127.0.0.1:9", "--user", "anna")
     assert (code, err) == (20, "crmdesk: Cannot reach the server at http://127.0.0.1:9.\n")
     monkeypatch.setenv("CRMDESK_SYNC_PASSWORD", "wrong")
-    code, _, err = run(capsys, db, "sync", "--server", server.url, "--user", "anna")
+    code, _, err = run_cli(capsys, db, "sync", "--server", server.url, "--user", "anna")
     assert code == 21 and "refused the login of anna" in err
     assert err.count("\n") == 1
-    code, _, err = run(capsys, db, "sync", "flip", "nope")
+    code, _, err = run_cli(capsys, db, "sync", "flip", "nope")
     assert (code, err) == (11, "crmdesk: No sync conflict with id nope.\n")

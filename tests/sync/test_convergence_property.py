@@ -1,5 +1,5 @@
-"""Property: three laptops, random edits, deletes, restores, offline periods,
-clock skew and lost answers; after a final sync every replica holds the same
+"""Property: three laptops, random edits, deletes, restores, merges, offline
+periods, clock skew and lost answers; after a final sync every replica holds the same
 data, and every edit that lost without its author having seen the winner has
 a conflict record."""
 
@@ -124,6 +124,23 @@ class ThreeLaptops(RuleBasedStateMachine):
     def restore(self, who: int, person: int) -> None:
         with suppress(ValidationError):
             self.laptops[who].contacts.restore(self.people[person])
+
+    @rule(who=clients, person=people)
+    def log_visit(self, who: int, person: int) -> None:
+        with suppress(NotFound):
+            self.laptops[who].activities.log(self.people[person], "visit", f"v{self.counter}")
+
+    @rule(who=clients, keep=people)
+    def merge(self, who: int, keep: int) -> None:
+        """The two people are one customer: merge one into the other (history moves)."""
+        crm = self.laptops[who]
+        keep_id, other_id = self.people[keep], self.people[1 - keep]
+        before = crm.queries.card(other_id).notes
+        try:
+            crm.merges.merge(keep_id, other_id)
+        except NotFound:
+            return  # one of them is in this laptop's trash
+        self.base_of[crm.queries.card(other_id).notes] = before  # the note of where it went
 
     @rule(who=clients, skew=st.sampled_from([-SKEW_MS, 0, SKEW_MS]))
     def skew_clock(self, who: int, skew: int) -> None:

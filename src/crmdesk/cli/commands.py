@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from crmdesk import instance
-from crmdesk.cli import fields, output, sync_commands
+from crmdesk.cli import fields, merge_commands, output, sync_commands
 from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
@@ -451,4 +451,5 @@ HANDLERS: dict[str, Handler] = {
     **fields.HANDLERS,
     "import": import_command,
     **sync_commands.HANDLERS,
+    **merge_commands.HANDLERS,
 }

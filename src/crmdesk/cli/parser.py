@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields
+from crmdesk.cli import fields, merge_commands
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
@@ -350,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include flipped and dismissed ones")
     _sub(ssub, "flip", help="make the losing value win").add_argument("id", metavar="ID")
     _sub(ssub, "dismiss", help="keep the winning value").add_argument("id", metavar="ID")
+
+    merge_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from crmdesk.cli import output
@@ -68,11 +69,16 @@ def sync(crm: Crm, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
     for warning in report.warnings:
         print(f"crmdesk: {warning}", file=sys.stderr)
+    duplicates = (
+        f"\n{report.duplicates} possible duplicates to look at: crmdesk duplicates"
+        if report.duplicates
+        else ""
+    )
     _say(
         args,
         describe(report),
         f"Synced: sent {report.pushed:,} changes, received {report.pulled:,} "
-        f"({report.applied:,} applied), {report.conflicts} new conflicts.",
+        f"({report.applied:,} applied), {report.conflicts} new conflicts.{duplicates}",
     )
     return 0
 
@@ -80,18 +86,20 @@ def sync(crm: Crm, args: argparse.Namespace) -> int:
 def sync_status(crm: Crm, args: argparse.Namespace) -> int:
     """Pending changes, last sync, cursor, open conflicts."""
     status = crm.sync.status()
+    duplicates = crm.duplicates.open_count()
     lines = [
         f"Server:            {status.server_url or '(not set)'} as {status.username or '-'}",
         f"Changes to send:   {status.pending_changes + status.in_flight:,}",
         f"Last sync:         {status.last_sync or 'never'}",
         f"Cursor:            {status.cursor if status.cursor is not None else '-'}",
         f"Open conflicts:    {status.open_conflicts}",
+        f"Duplicates:        {duplicates} (crmdesk duplicates)",
     ]
     if status.waiting_rows:
         lines.append(f"Rows waiting:      {status.waiting_rows} (their parent has not arrived)")
     if status.last_error:
         lines.append(f"Last error:        {status.last_error}")
-    _say(args, status, "\n".join(lines))
+    _say(args, {**asdict(status), "open_duplicates": duplicates}, "\n".join(lines))
     return 0
 
 

@@ -12,11 +12,13 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
+from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
+from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
@@ -52,6 +54,8 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
+        self.duplicates = DuplicateService(self.ctx)
+        self.merges = MergeService(self.ctx)
 
     # Imported on first use: most sessions never export or import, and these
     # modules cost a tenth of a second of every start-up.

@@ -111,6 +111,11 @@ class ContactService:
             uow.record("restore", "contact", contact.id, contact.display_name)
             uow.touch_contact(contact.id)
 
+    def apply_patch(self, uow: UnitOfWork, contact: Contact, patch: ContactPatch) -> dict[str, Any]:
+        """Apply ``patch`` to ``contact`` inside the caller's unit of work (no audit
+        entry: the caller records one for the whole change); returns the changes."""
+        return self._apply(uow, contact, patch, creating=False)
+
     # -- applying a patch ------------------------------------------------
 
     def _apply(

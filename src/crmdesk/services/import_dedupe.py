@@ -1,9 +1,8 @@
 """Finding the contact an imported row duplicates: in the database or earlier in the file.
 
-Three rules, in this order: the same e-mail address (case-insensitive), the
-same phone number (E.164), or a very similar name at the same company
-(case, accents and spacing ignored; a first name that is an initial or a
-prefix of the other, or one typo in either name). A crmdesk id already in
+Three rules, in this order (keys in :mod:`crmdesk.domain.duplicates`): the
+same e-mail address (case-insensitive), the same phone number (E.164), or a
+very similar name at the same company. A crmdesk id already in
 the database also marks a duplicate. Database lookups go through the
 indexes in chunks of rows (``prefetch``); rows seen earlier in the file are
 kept in dictionaries.
@@ -11,33 +10,14 @@ kept in dictionaries.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmdesk.domain.names import company_sort_key, person_sort_key, sort_key
+from crmdesk.domain.duplicates import company_key, name_keys, similar_first, within_one_edit
 from crmdesk.interchange.import_records import ContactRecord
 
 SQL_CHUNK = 900
-KEY_CACHE = 1 << 16  # names repeat in a file: fold each once
-
-
-@functools.lru_cache(maxsize=KEY_CACHE)
-def company_key(name: str) -> str:
-    """:func:`company_sort_key`, remembered."""
-    return company_sort_key(name)
-
-
-@functools.lru_cache(maxsize=KEY_CACHE)
-def person_key(first: str, last: str) -> str:
-    """:func:`person_sort_key`, remembered."""
-    return person_sort_key(first, last)
-
-
-@functools.lru_cache(maxsize=KEY_CACHE)
-def _part_key(text: str) -> str:
-    return sort_key(text).replace(" ", "")
 
 
 @dataclass(eq=False, slots=True)
@@ -70,33 +50,6 @@ Target = Existing | NewContact
 class Match:
     target: Target
     reason: str
-
-
-def name_keys(first: str, last: str) -> tuple[str, str]:
-    return _part_key(first), _part_key(last)
-
-
-def similar_first(a: str, b: str) -> bool:
-    """``matti``/``matti``, ``m``/``matti`` (an initial), ``matt``/``matti``, one typo."""
-    if not a or not b:
-        return a == b
-    return a.startswith(b) or b.startswith(a) or within_one_edit(a, b)
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """True when one insertion, deletion or substitution turns ``a`` into ``b``."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

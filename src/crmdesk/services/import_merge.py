@@ -14,7 +14,9 @@ from typing import Any
 
 from crmdesk.domain.money import Money, format_plain
 from crmdesk.interchange.import_records import ContactRecord
+from crmdesk.services.contacts import ContactService
 from crmdesk.services.inputs import AddressInput, ContactPatch, EmailInput, PhoneInput, TermsInput
+from crmdesk.services.uow import UnitOfWork
 from crmdesk.store.models import Contact
 
 FILLED = ("title", "website", "notes", "source", "owner", "stage", "birthday",
@@ -24,6 +26,9 @@ FILLED = ("title", "website", "notes", "source", "owner", "stage", "birthday",
 MERGED_SCALARS = ("first_name", "last_name", "title", "website", "notes", "source",
                   "birthday", "company_id", "payment_terms_days", "credit_limit_minor",
                   "terms_currency")  # fmt: skip
+SCALAR_TEXT = ("first_name", "last_name", "title", "website", "notes", "source")
+LABELS = {"company_id": "company", "credit_limit_minor": "credit limit",
+          "terms_currency": "currency", "payment_terms_days": "payment terms"}  # fmt: skip
 
 
 def merge_into_new(base: ContactRecord, rec: ContactRecord) -> None:
@@ -121,6 +126,52 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
         if added:
             new[key] = added
     return old, new
+
+
+def put_back(
+    service: ContactService,
+    uow: UnitOfWork,
+    contact: Contact,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    kept: list[str],
+) -> dict[str, Any]:
+    """Undo one merge (``before``/``after`` from :func:`changed`) where the values are
+    still the merge's; what was edited since is kept and named in ``kept``."""
+    changes: dict[str, Any] = {}
+    patch = ContactPatch()
+    for name in MERGED_SCALARS:
+        if name not in after:
+            continue
+        current = getattr(contact, name)
+        current = current.isoformat() if isinstance(current, date) else current
+        if current != after[name]:
+            label = LABELS.get(name, name.replace("_", " "))
+            kept.append(f"{contact.display_name}: the {label} was edited since; kept.")
+            continue
+        old = before.get(name)
+        if name in SCALAR_TEXT:
+            setattr(patch, name, old or "")
+        elif name == "company_id":
+            patch.company = old or ""
+        else:
+            value = date.fromisoformat(old) if name == "birthday" and old else old
+            setattr(contact, name, value)
+            changes[name] = [current, old]
+    changes.update(service.apply_patch(uow, contact, patch))
+    for key, relation in (
+        ("email_ids", "emails"),
+        ("phone_ids", "phones"),
+        ("address_ids", "addresses"),
+        ("tag_ids", "tags"),
+    ):
+        added = set(after.get(key, ()))
+        rows = getattr(contact, relation)
+        keep = [r for r in rows if r.id not in added]
+        if len(keep) != len(rows):
+            setattr(contact, relation, keep)
+            changes[relation] = "removed what the merge added"
+    return changes
 
 
 def _address_key(a: Any) -> tuple[str, ...]:

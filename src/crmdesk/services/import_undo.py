@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -21,14 +21,9 @@ from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services import sync_seed
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
-from crmdesk.services.import_merge import MERGED_SCALARS
-from crmdesk.services.inputs import ContactPatch
+from crmdesk.services.import_merge import put_back
 from crmdesk.store.models import Contact, ImportBatch, ImportItem, User
 from crmdesk.store.types import format_utc
-
-SCALAR_TEXT = ("first_name", "last_name", "title", "website", "notes", "source")
-LABELS = {"company_id": "company", "credit_limit_minor": "credit limit",
-          "terms_currency": "currency", "payment_terms_days": "payment terms"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,9 @@ class ImportHistory:
                 if contact.deleted_at is not None:
                     kept.append(f"{contact.display_name} is in the trash; left as it is.")
                     continue
-                changes = _put_back(service, uow, contact, item, kept)
+                changes = put_back(
+                    service, uow, contact, _loads(item.before), _loads(item.after), kept
+                )
                 if changes:
                     restored += 1
                     contact.updated_at = now
@@ -213,43 +210,5 @@ def _trash_created(session: Any, batch: ImportBatch, now: datetime, kept: list[s
     return trashed
 
 
-def _put_back(
-    service: ContactService, uow: Any, contact: Contact, item: ImportItem, kept: list[str]
-) -> dict[str, Any]:
-    """Undo one merge where the values are still the merge's; returns the changes."""
-    before: dict[str, Any] = json.loads(item.before or "{}")
-    after: dict[str, Any] = json.loads(item.after or "{}")
-    changes: dict[str, Any] = {}
-    patch = ContactPatch()
-    for name in MERGED_SCALARS:
-        if name not in after:
-            continue
-        current = getattr(contact, name)
-        current = current.isoformat() if isinstance(current, date) else current
-        if current != after[name]:
-            label = LABELS.get(name, name.replace("_", " "))
-            kept.append(f"{contact.display_name}: the {label} was edited since; kept.")
-            continue
-        old = before.get(name)
-        if name in SCALAR_TEXT:
-            setattr(patch, name, old or "")
-        elif name == "company_id":
-            patch.company = old or ""
-        else:
-            value = date.fromisoformat(old) if name == "birthday" and old else old
-            setattr(contact, name, value)
-            changes[name] = [current, old]
-    changes.update(service._apply(uow, contact, patch, creating=False))
-    for key, relation in (
-        ("email_ids", "emails"),
-        ("phone_ids", "phones"),
-        ("address_ids", "addresses"),
-        ("tag_ids", "tags"),
-    ):
-        added = set(after.get(key, ()))
-        rows = getattr(contact, relation)
-        keep = [r for r in rows if r.id not in added]
-        if len(keep) != len(rows):
-            setattr(contact, relation, keep)
-            changes[relation] = "removed what the import added"
-    return changes
+def _loads(value: str | None) -> dict[str, Any]:
+    return dict(json.loads(value or "{}"))

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from crmdesk.domain import names
 from crmdesk.domain.clock import utcnow
+from crmdesk.domain.duplicates import company_key, person_key
 from crmdesk.domain.ids import is_id, new_id
 from crmdesk.domain.stages import Stage
 from crmdesk.errors import Cancelled, UnreadableFile, ValidationError
@@ -30,7 +31,7 @@ from crmdesk.services import sync_seed
 from crmdesk.services.bulk_rows import STATEMENTS, uuid7_strings
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
-from crmdesk.services.import_dedupe import Existing, NewContact, company_key, person_key
+from crmdesk.services.import_dedupe import Existing, NewContact
 from crmdesk.services.import_merge import changed, fill_patch, snapshot
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.store.fts import phones_document

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crmdesk.domain.duplicates import company_key
 from crmdesk.errors import Cancelled, ValidationError
 from crmdesk.interchange import presets
 from crmdesk.interchange.batch import check_raw, check_rows
@@ -27,7 +28,7 @@ from crmdesk.interchange.mapping import Mapping, Target
 from crmdesk.interchange.sniff import Sniffed, sniff
 from crmdesk.interchange.vcard_reader import read_vcards
 from crmdesk.services.context import Context
-from crmdesk.services.import_dedupe import Existing, Matcher, NewContact, company_key
+from crmdesk.services.import_dedupe import Existing, Matcher, NewContact
 from crmdesk.services.import_dedupe import Target as Dup
 from crmdesk.services.import_merge import merge_into_new
 

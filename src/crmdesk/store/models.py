@@ -337,3 +337,30 @@ class SyncPending(Base):
     row_id: Mapped[str] = mapped_column(primary_key=True)
     fields: Mapped[str] = mapped_column(Text)
     waits_for: Mapped[str | None]
+
+
+class DuplicateProposal(Base):
+    """Two contacts that look like one customer (``contact_a`` < ``contact_b``)."""
+
+    __tablename__ = "duplicate_proposals"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    contact_a: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    contact_b: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    reason: Mapped[str]
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(default="open")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ContactMerge(Base):
+    """One merge of ``other_id`` into ``keep_id``: what moved and what was filled (JSON)."""
+
+    __tablename__ = "contact_merges"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    keep_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    other_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    moved: Mapped[str] = mapped_column(Text)
+    filled: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

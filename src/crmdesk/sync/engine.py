@@ -77,6 +77,8 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     clock_offset_ms: int = 0
     cursor: int = 0
+    duplicates: int = 0  # open duplicate proposals after the sync
+    touched_contacts: set[str] = field(default_factory=set)
 
 
 class SyncEngine:
@@ -156,6 +158,7 @@ class SyncEngine:
             self._exchange(transport)
         with self.db.writing() as session:
             write_state(session, last_sync=format_utc(utcnow()), last_error=None)
+        self.report.duplicates = self.crm.duplicates.after_sync(self.report.touched_contacts)
 
     def _exchange(self, transport: Transport) -> None:
         self.progress("seed", 0, None)
@@ -462,6 +465,7 @@ class SyncEngine:
         self.report.created += counts.created
         self.report.deleted += counts.deleted
         self.report.conflicts += counts.conflicts
+        self.report.touched_contacts |= counts.touched_contacts
 
     def _count(self, sql: str) -> int:
         with self.db.reading() as session:
@@ -493,4 +497,5 @@ def describe(report: SyncReport) -> dict[str, Any]:
         "resynced": report.resynced,
         "warnings": report.warnings,
         "cursor": report.cursor,
+        "duplicates": report.duplicates,
     }

@@ -174,6 +174,13 @@ class MainWindow(QMainWindow):
         self.sync.running_changed.connect(self.cancel_sync_action.setEnabled)
         self.sync.running_changed.connect(lambda running: self.sync_action.setEnabled(not running))
         self._action(sync, "C&onflicts…", self.open_conflicts, "Ctrl+Shift+O")
+        self._action(
+            sync,
+            "&Duplicates…",
+            self.open_duplicates,
+            "Ctrl+Shift+D",
+            "Contacts that look like one customer: merge or dismiss",
+        )
         self._action(sync, "&Settings…", self.open_sync_settings)
         helpmenu = bar.addMenu("&Help")
         self._action(helpmenu, "&About crmdesk", self._about)
@@ -371,6 +378,17 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _code: self.sync.refresh())
         dialog.open()
+
+    def open_duplicates(self) -> QWidget:
+        """Pairs of contacts that look like one customer (Sync ▸ Duplicates…)."""
+        from crmdesk.ui.dialogs.duplicates import DuplicatesDialog
+
+        dialog = DuplicatesDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.undoable.connect(self.offer_undo)
+        dialog.addAction(self.undo_action)  # Ctrl+Z works in the dialog too
+        dialog.show()
+        return dialog
 
     def generate_demo(self) -> None:
         run_demo_dialog(self, self.crm, self.ops)

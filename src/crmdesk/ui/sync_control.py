@@ -107,6 +107,11 @@ class SyncControl(QObject):
         )
         for warning in report.warnings:
             self.finished.emit(warning)
+        if report.duplicates:
+            self.finished.emit(
+                f"Synced; {report.duplicates} possible duplicates to look at: "
+                "Sync ▸ Duplicates… (Ctrl+Shift+D)."
+            )
         self.start_automatic()
 
     def _failed(self, exc: BaseException) -> None:
@@ -121,9 +126,11 @@ class SyncControl(QObject):
 
     def refresh(self) -> None:
         """Read the sync status and show it in the indicator."""
-        self.ops.read(self.crm.sync.status, self._show)
+        crm = self.crm
+        self.ops.read(lambda: (crm.sync.status(), crm.duplicates.open_count()), self._show)
 
-    def _show(self, status: Any) -> None:
+    def _show(self, found: tuple[Any, int]) -> None:
+        status, duplicates = found
         if self.running:
             return
         if not status.server_url:
@@ -132,6 +139,8 @@ class SyncControl(QObject):
         parts = [f"{status.pending_changes + status.in_flight:,} to send"]
         if status.open_conflicts:
             parts.append(f"{status.open_conflicts} conflicts")
+        if duplicates:
+            parts.append(f"{duplicates} possible duplicates")
         last = status.last_sync[11:16] if status.last_sync else "never"
         parts.append(f"last {last} UTC" if status.last_sync else "never synced")
         self.label.setText("Sync: " + " · ".join(parts))

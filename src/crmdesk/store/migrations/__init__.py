@@ -18,6 +18,7 @@ STEP_MODULES = [
     "v003_contact_indexes",
     "v004_imports",
     "v005_sync",
+    "v006_duplicates",
 ]
 
 
