@@ -172,6 +172,9 @@ class Mapping:
 
 def split_values(cell: str) -> list[str]:
     """The values of a multi-value cell: one per line, else split at ``:::`` ``;`` ``,``."""
+    if "\n" not in cell and "," not in cell and ";" not in cell and ":" not in cell:
+        value = cell.strip()  # one value: most cells
+        return [value] if value else []
     parts = cell.splitlines() if "\n" in cell.strip() else _SPLIT.split(cell)
     return [p.strip() for p in parts if p.strip()]
 
