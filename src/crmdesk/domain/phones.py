@@ -23,7 +23,7 @@ MIN_DIGITS = 3
 MAX_DIGITS = 20
 FALLBACK_REGION = "US"
 #: Parsed numbers remembered: files repeat numbers (a company's switchboard on every row).
-FORMATS_CACHE = 1 << 15
+FORMATS_CACHE = 1 << 13
 
 
 @dataclass(frozen=True)
