@@ -76,7 +76,7 @@ class AddressParts:
         return not any((self.street, self.postal_code, self.city, self.region, self.country))
 
 
-@dataclass
+@dataclass(slots=True)
 class RawContact:
     """A contact as the file wrote it; ``original`` is the row (or card) itself."""
 

@@ -244,8 +244,7 @@ class _Source:
 
     def _csv_rows(self) -> Iterator[tuple[int, list[str]]]:
         with CsvFile(self.path, self.sniffed) as f:
-            for row in f.rows():
-                yield row.row, row.cells
+            yield from f.rows()
 
     def chunks(
         self, size: int, limit: int | None, region: str, currency: str
