@@ -4,6 +4,7 @@ transaction, the reject file, the audit trail, and undo."""
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import shutil
 from collections.abc import Callable
@@ -389,3 +390,34 @@ def test_merges_into_several_contacts_share_one_new_tag_and_company(
     assert [t.casefold() for t in tags].count("ärsyttävä") == 1
     assert companies == 1
     assert crm.verify_audit().ok
+
+
+def test_records_already_built_are_kept_from_the_collector_until_the_import_ends(
+    crm: Crm, tmp_path: Path
+) -> None:
+    rows = [[f"Person{n}", "Lahti", "", "", f"p{n}@example.fi", "", ""] for n in range(2_500)]
+    path = write_csv(tmp_path / "many.csv", HEADER, rows)
+    frozen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        frozen.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    crm.imports.preview(ImportOptions(path))
+    assert gc.get_freeze_count() == 0
+    crm.imports.plan(ImportOptions(path), progress=progress)
+    assert max(frozen) > 0  # after the first chunk, its records were set aside
+    assert gc.get_freeze_count() == 0  # and handed back at the end
+    frozen.clear()
+    result = crm.imports.run(ImportOptions(path), progress=progress)
+    assert result.created == 2_500 and max(frozen) > 0
+    assert gc.get_freeze_count() == 0
+
+    def cancel_after_first_chunk(done: int, total: int) -> None:
+        if gc.get_freeze_count():
+            raise Cancelled("The import was cancelled; nothing was imported.")
+
+    other = write_csv(tmp_path / "other.csv", HEADER, [[*r[:4], "x" + r[4], "", ""] for r in rows])
+    with pytest.raises(Cancelled):
+        crm.imports.run(ImportOptions(other), progress=cancel_after_first_chunk)
+    assert gc.get_freeze_count() == 0
