@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmdesk.domain.emails import email_key, looks_like_email, normalize_email
 from crmdesk.errors import ValidationError
@@ -39,6 +42,8 @@ INVALID = [
     "matti@acme.fi.",
     "matti@-acme.fi",
     "matti@acme-.fi",
+    "matti@acme.fi-",
+    "matti@acme.-fi",
     "matti@ac_me.fi",
     "matti@acme.f",
     "matti@10.0.0.1",
@@ -102,3 +107,64 @@ def test_email_key_uses_full_case_folding_and_one_unicode_form() -> None:
     assert email_key("STRASSE@example.de") == email_key("straße@example.de")
     composed = "jää@jääskeläinen.fi"
     assert email_key(unicodedata.normalize("NFD", composed.upper())) == composed
+
+
+# --- the check against its first, label-by-label form --------------------------
+
+_OLD_LABEL = re.compile(r"[^\W_](?:[^\W_]|-)*(?<!-)")
+_OLD_LOCAL = re.compile(r"[^\s@\"(),:;<>\[\\\]]+")
+
+
+def _label_by_label(address: str) -> bool:
+    """The rules as first written (one regex per label, NFC always): the reference."""
+    address = unicodedata.normalize("NFC", address)
+    if address.count("@") != 1 or len(address) > 254:
+        return False
+    local, domain = address.split("@")
+    if not local or len(local) > 64 or not _OLD_LOCAL.fullmatch(local):
+        return False
+    if ".." in local or local.startswith(".") or local.endswith("."):
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return False
+    if not all(len(label) <= 63 and _OLD_LABEL.fullmatch(label) for label in labels):
+        return False
+    top = labels[-1]
+    return len(top) >= 2 and not top.isdigit()
+
+
+_PIECES = st.sampled_from(
+    ["a", "Z", "9", "0", "-", ".", "..", "_", "@", " ", "ä", "e\u0301", "ß", "İ", "٣", "²",
+     '"', "+", "'", "\t", "\x00", "é", "ж", "com", "fi", "xn--", "a" * 30]
+)  # fmt: skip
+
+
+@settings(max_examples=1_000)
+@given(st.lists(_PIECES, max_size=14).map("".join), st.lists(_PIECES, max_size=14).map("".join))
+def test_the_check_accepts_and_refuses_what_the_label_by_label_rules_do(
+    local: str, domain: str
+) -> None:
+    for address in (f"{local}@{domain}", f"{local}@{domain}.fi", f"{local}@a.{domain}", domain):
+        assert looks_like_email(address) == (
+            bool(address.strip()) and _label_by_label(address.strip())
+        )
+
+
+@given(st.text(max_size=40))
+def test_the_check_agrees_with_the_label_by_label_rules_on_any_text(text: str) -> None:
+    for address in (text, f"x@{text}", f"{text}@example.fi", f"{text}.{text}@{text}.com"):
+        assert looks_like_email(address) == (
+            bool(address.strip()) and _label_by_label(address.strip())
+        )
+
+
+@given(st.text(max_size=30))
+def test_email_key_is_nfc_casefold_for_any_text(text: str) -> None:
+    assert email_key(text) == unicodedata.normalize("NFC", text.strip()).casefold()
+
+
+def test_labels_of_63_characters_pass_and_of_64_fail() -> None:
+    assert looks_like_email("x@" + "a" * 63 + ".fi")
+    assert not looks_like_email("x@" + "a" * 64 + ".fi")
+    assert looks_like_email("x@a" + "-" * 61 + "b.fi")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import locale
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -181,6 +182,47 @@ def test_any_plausible_number_parses_and_keeps_its_digits(typed: str) -> None:
     assert reversed_digits(reversed_digits(number.digits)) == digits
     assert number.e164 is None or number.e164.startswith("+")
     assert normalize_for_lookup(typed, "FI") == (number.e164, digits)
+
+
+def test_digits_of_other_scripts_become_ascii_digits() -> None:
+    assert parse_phone("٠٤٠ ١٢٣ ٤٥٦٧", "FI").digits == "0401234567"
+    assert reversed_digits("+३५८ ४०") == "04853"
+
+
+def _fresh_formats(text: str, region: str) -> tuple[str | None, str | None]:
+    """What ``phonenumbers`` says, without anything remembered."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, None
+    if not (phonenumbers.is_possible_number(number) or phonenumbers.is_valid_number(number)):
+        return None, None
+    return (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="0123456789 -+", min_size=3, max_size=16),
+            st.sampled_from(["FI", "IT", "US", "SE", "EE", "SI", "GB"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_remembered_numbers_give_what_phonenumbers_gives(typed: list[tuple[str, str]]) -> None:
+    # The same texts in several regions, twice over: a remembered answer must be
+    # the one for that text *and* region.
+    for text, region in typed * 2:
+        for each in (region, "FI"):
+            try:
+                number = parse_phone(text, each)
+            except ValidationError:
+                continue
+            assert (number.e164, number.national) == _fresh_formats(number.raw, each)
 
 
 # --- display -----------------------------------------------------------------

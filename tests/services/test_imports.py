@@ -4,6 +4,7 @@ transaction, the reject file, the audit trail, and undo."""
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import shutil
 from collections.abc import Callable
@@ -356,3 +357,67 @@ def test_crmdesk_contacts_csv_imports_without_loss(crm: Crm, tmp_path: Path) -> 
     # Importing the same file again finds every row already there.
     again = crm.imports.run(ImportOptions(path))
     assert (again.created, again.skipped) == (0, 2)
+
+
+def test_merges_into_several_contacts_share_one_new_tag_and_company(
+    crm: Crm, anna: str, tmp_path: Path
+) -> None:
+    # Merges are applied one after the other in one transaction: the tag and the
+    # company the first merge creates must be found (not made again) by the next.
+    erik = crm.contacts.create(
+        "person",
+        ContactPatch(first_name="Erik", last_name="Berg", emails=[EmailInput("erik@berg.se")]),
+    )
+    rows = [
+        ["Anna", "Virtanen", "", "", "anna@acme.fi", "", "Autumn fair; Ärsyttävä"],
+        ["Erik", "Berg", "Nordic Tyres AB", "", "erik@berg.se", "", "autumn FAIR; ärsyttävä"],
+        ["Eva", "Berg", "Nordic Tyres AB", "", "eva@berg.se", "", "Autumn fair"],
+    ]
+    path = write_csv(tmp_path / "tags.csv", HEADER, rows)
+    result = crm.imports.run(ImportOptions(path, on_duplicate="merge"))
+    assert (result.created, result.merged) == (1, 2)
+    assert crm.queries.card(anna).tags == ("Autumn fair", "vip", "Ärsyttävä")
+    assert crm.queries.card(erik).tags == ("Autumn fair", "Ärsyttävä")
+    with crm.db.reading() as session:
+        tags = session.execute(text("SELECT name FROM tags ORDER BY name")).scalars().all()
+        companies = session.execute(
+            text(
+                "SELECT count(*) FROM contacts"
+                " WHERE kind = 'company' AND sort_key = 'nordic tyres ab'"
+            )
+        ).scalar_one()
+    assert [t.casefold() for t in tags].count("autumn fair") == 1
+    assert [t.casefold() for t in tags].count("ärsyttävä") == 1
+    assert companies == 1
+    assert crm.verify_audit().ok
+
+
+def test_records_already_built_are_kept_from_the_collector_until_the_import_ends(
+    crm: Crm, tmp_path: Path
+) -> None:
+    rows = [[f"Person{n}", "Lahti", "", "", f"p{n}@example.fi", "", ""] for n in range(2_500)]
+    path = write_csv(tmp_path / "many.csv", HEADER, rows)
+    frozen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        frozen.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    crm.imports.preview(ImportOptions(path))
+    assert gc.get_freeze_count() == 0
+    crm.imports.plan(ImportOptions(path), progress=progress)
+    assert max(frozen) > 0  # after the first chunk, its records were set aside
+    assert gc.get_freeze_count() == 0  # and handed back at the end
+    frozen.clear()
+    result = crm.imports.run(ImportOptions(path), progress=progress)
+    assert result.created == 2_500 and max(frozen) > 0
+    assert gc.get_freeze_count() == 0
+
+    def cancel_after_first_chunk(done: int, total: int) -> None:
+        if gc.get_freeze_count():
+            raise Cancelled("The import was cancelled; nothing was imported.")
+
+    other = write_csv(tmp_path / "other.csv", HEADER, [[*r[:4], "x" + r[4], "", ""] for r in rows])
+    with pytest.raises(Cancelled):
+        crm.imports.run(ImportOptions(other), progress=cancel_after_first_chunk)
+    assert gc.get_freeze_count() == 0

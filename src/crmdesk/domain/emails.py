@@ -10,28 +10,26 @@ from crmdesk.errors import ValidationError
 
 MAX_LENGTH = 254
 MAX_LOCAL = 64
-MAX_LABEL = 63
-# A domain label: letters (any script) and digits, hyphens only inside.
-_LABEL = re.compile(r"[^\W_](?:[^\W_]|-)*(?<!-)")
+# A domain of two or more labels: letters (any script) and digits, hyphens only
+# inside a label, each label 1-63 characters. One pattern for the whole domain.
+_DOMAIN = re.compile(r"(?:[^\W_](?:[^\W_]|-){0,62}(?<!-)\.)+[^\W_](?:[^\W_]|-){0,62}(?<!-)")
 # The local part: anything visible except the characters that need quoting.
 _LOCAL = re.compile(r"[^\s@\"(),:;<>\[\\\]]+")
 
 
 def _check(address: str) -> bool:
-    address = unicodedata.normalize("NFC", address)
+    if not address.isascii():  # NFC leaves ASCII text as it is
+        address = unicodedata.normalize("NFC", address)
     if address.count("@") != 1 or len(address) > MAX_LENGTH:
         return False
-    local, domain = address.split("@")
+    local, _, domain = address.partition("@")
     if not local or len(local) > MAX_LOCAL or not _LOCAL.fullmatch(local):
         return False
-    if ".." in local or local.startswith(".") or local.endswith("."):
+    if ".." in local or local[0] == "." or local[-1] == ".":
         return False
-    labels = domain.split(".")
-    if len(labels) < 2:
+    if not _DOMAIN.fullmatch(domain):
         return False
-    if not all(len(label) <= MAX_LABEL and _LABEL.fullmatch(label) for label in labels):
-        return False
-    top = labels[-1]
+    top = domain.rpartition(".")[2]
     return len(top) >= 2 and not top.isdigit()
 
 
@@ -52,4 +50,7 @@ def looks_like_email(text: str) -> bool:
 
 def email_key(address: str) -> str:
     """The form addresses are compared in: stripped, NFC, case-folded."""
-    return unicodedata.normalize("NFC", address.strip()).casefold()
+    address = address.strip()
+    if address.isascii():  # NFC leaves ASCII as it is; casefold() is lower() there
+        return address.lower()
+    return unicodedata.normalize("NFC", address).casefold()

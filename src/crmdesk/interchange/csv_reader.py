@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from crmdesk.errors import UnreadableFile
 from crmdesk.interchange.sniff import Sniffed
 
 
-@dataclass(frozen=True)
-class CsvRow:
-    """One data row: its number (header = 1) and cells."""
+class CsvRow(NamedTuple):
+    """One data row: its number (header = 1) and cells (a tuple: one per row, made cheaply)."""
 
     row: int
     cells: list[str]

@@ -76,7 +76,7 @@ class AddressParts:
         return not any((self.street, self.postal_code, self.city, self.region, self.country))
 
 
-@dataclass
+@dataclass(slots=True)
 class RawContact:
     """A contact as the file wrote it; ``original`` is the row (or card) itself."""
 
@@ -165,9 +165,11 @@ def validate(raw: RawContact, region: str, currency: str) -> ContactRecord:
     values = raw.fields
 
     def one(name: str) -> str:
-        found = values.get(name, [])
+        found = values.get(name)
         if not found:
             return ""
+        if len(found) == 1:  # most fields: nothing to join or to move to the notes
+            return found[0]
         joiner = JOINED.get(name)
         if joiner is not None:
             return joiner.join(found)

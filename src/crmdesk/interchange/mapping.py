@@ -101,6 +101,11 @@ class Mapping:
     def __init__(self, header: Sequence[str], targets: Sequence[Target | None]) -> None:
         self.header = list(header)
         self.targets = list(targets)
+        # Worked out once, not per row: which columns hold labels, which hold values.
+        self._labels = [(i, t.group) for i, t in enumerate(targets) if t and t.field == "label"]
+        self._values = [
+            (i, t) for i, t in enumerate(targets) if t and t.field not in ("ignore", "label")
+        ]
 
     def unmapped(self) -> list[str]:
         """Columns that are not imported."""
@@ -127,23 +132,27 @@ class Mapping:
     def apply(self, row: int, cells: Sequence[str]) -> RawContact:
         """The contact in one row (cells beyond the header are ignored, missing ones empty)."""
         raw = RawContact(row=row, original=list(cells))
+        count = len(cells)
         labels: dict[str, list[str]] = {}
         addresses: dict[str, AddressParts] = {}
-        for target, cell in zip(self.targets, cells, strict=False):
-            if target is not None and target.field == "label" and cell.strip():
+        for i, group in self._labels:
+            if i < count and cells[i].strip():
                 # Google writes one label per value: "* Home ::: * Work".
-                labels[target.group] = [clean_label(p) for p in cell.split(":::")]
-        for target, cell in zip(self.targets, cells, strict=False):
-            if target is None or not cell.strip() or target.field in ("ignore", "label"):
+                labels[group] = [clean_label(p) for p in cells[i].split(":::")]
+        for i, target in self._values:
+            if i >= count:
+                break
+            cell = cells[i]
+            if not cell or cell.isspace():
                 continue
             name = target.field
             group_labels = labels.get(target.group) or [""]
             label = target.label or group_labels[0]
             if name in ("email", "phone"):
                 values = raw.emails if name == "email" else raw.phones
-                for i, item in enumerate(split_values(cell)):
+                for n, item in enumerate(split_values(cell)):
                     item_label, value = split_label(item)
-                    own = group_labels[i] if i < len(group_labels) else label
+                    own = group_labels[n] if n < len(group_labels) else label
                     values.append(Labelled(value, item_label or target.label or own))
             elif name == "tags":
                 raw.tags.extend(clean_tags(split_values(cell)))
@@ -163,6 +172,9 @@ class Mapping:
 
 def split_values(cell: str) -> list[str]:
     """The values of a multi-value cell: one per line, else split at ``:::`` ``;`` ``,``."""
+    if "\n" not in cell and "," not in cell and ";" not in cell and ":" not in cell:
+        value = cell.strip()  # one value: most cells
+        return [value] if value else []
     parts = cell.splitlines() if "\n" in cell.strip() else _SPLIT.split(cell)
     return [p.strip() for p in parts if p.strip()]
 

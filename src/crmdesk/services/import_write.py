@@ -321,7 +321,10 @@ def _merge_one(
 ) -> None:
     before = snapshot(contact)
     try:
-        changes = service._apply(uow, contact, fill_patch(contact, records), creating=False)
+        # The patch's own lookups (tags, company) need not flush it first: the audit
+        # entry flushes once per merge, not once per lookup.
+        with uow.session.no_autoflush:
+            changes = service._apply(uow, contact, fill_patch(contact, records), creating=False)
     except ValidationError as exc:
         rows = ", ".join(str(r.row) for r in records)
         raise ValidationError(f"Row {rows}: {exc} Nothing was imported.") from None

@@ -12,8 +12,10 @@ the reason.
 from __future__ import annotations
 
 import functools
+import gc
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,12 +135,12 @@ class ImportService:
 
     def preview(self, options: ImportOptions, limit: int = 20) -> ImportPlan:
         """The outcome of the first ``limit`` rows (nothing is written)."""
-        with self.ctx.db.reading() as session:
+        with _settled_objects_frozen(), self.ctx.db.reading() as session:
             return self._plan(session, options, limit=limit).plan
 
     def plan(self, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
         """A dry run: what would happen to every row (nothing is written)."""
-        with self.ctx.db.reading() as session:
+        with _settled_objects_frozen(), self.ctx.db.reading() as session:
             return self._plan(session, options, progress=progress).plan
 
     def run(
@@ -153,7 +155,7 @@ class ImportService:
         started = time.perf_counter()
         pending: PendingResult | None = None
         try:
-            with self.ctx.write() as uow:
+            with _settled_objects_frozen(), self.ctx.write() as uow:
                 work = self._plan(uow.session, options, progress=progress, cancelled=cancelled)
                 pending = write_import(self.ctx, uow, work, progress, cancelled, started)
         except BaseException:
@@ -187,10 +189,26 @@ class ImportService:
             work.matcher.prefetch(r for r in chunk if not r.problems)
             for rec in chunk:
                 work.decide(rec)
+            gc.freeze()  # the records kept so far: no need to walk them again
             done += len(chunk)
             if progress is not None:
                 progress(min(done, total // 2), total)
         return work
+
+
+@contextmanager
+def _settled_objects_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the records an import has already built.
+
+    Its full passes walk every object alive, and an import keeps a record per
+    row until it is written: at 100,000 rows that was a third of the CPU time.
+    Objects frozen after each chunk (:func:`gc.freeze`) are skipped until the
+    import ends; garbage among them is collected then.
+    """
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _Source:
@@ -245,8 +263,7 @@ class _Source:
 
     def _csv_rows(self) -> Iterator[tuple[int, list[str]]]:
         with CsvFile(self.path, self.sniffed) as f:
-            for row in f.rows():
-                yield row.row, row.cells
+            yield from f.rows()
 
     def chunks(
         self, size: int, limit: int | None, region: str, currency: str
