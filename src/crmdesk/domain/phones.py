@@ -36,7 +36,8 @@ class PhoneNumber:
 
 def _digits(text: str) -> str:
     """The ASCII digits 0-9 of ``text`` (other scripts' digits are normalised to them)."""
-    return "".join(str(int(c)) for c in _NON_DIGIT.sub("", text))
+    digits = _NON_DIGIT.sub("", text)
+    return digits if digits.isascii() else "".join(str(int(c)) for c in digits)
 
 
 def _e164(raw: str, region: str) -> str | None:

@@ -8,7 +8,7 @@ recent activities. Contacts in the trash are not in the index.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import phonenumbers
 from sqlalchemy import text
@@ -44,18 +44,21 @@ def phones_document(numbers: Iterable[tuple[str, str | None, str | None]]) -> st
     return " ".join(sorted(tokens))
 
 
-def reindex_contacts(session: Session, contact_ids: Iterable[str]) -> None:
+def reindex_contacts(
+    session: Session, contact_ids: Iterable[str], nationals: Mapping[str, str] | None = None
+) -> None:
     """Rebuild the index documents of the given contacts from the tables.
 
     Works in chunks with one query per kind of detail, so rebuilding the
-    documents of thousands of contacts (a sync page) stays quick.
+    documents of thousands of contacts (a sync page) stays quick. ``nationals``
+    may give the national format of E.164 numbers already parsed (by E.164).
     """
     ids = sorted(set(contact_ids))
     for start in range(0, len(ids), CHUNK):
-        _reindex_chunk(session, ids[start : start + CHUNK])
+        _reindex_chunk(session, ids[start : start + CHUNK], nationals or {})
 
 
-def _reindex_chunk(session: Session, ids: list[str]) -> None:
+def _reindex_chunk(session: Session, ids: list[str], nationals: Mapping[str, str]) -> None:
     marks = ", ".join(f":i{n}" for n in range(len(ids)))
     params = {f"i{n}": contact_id for n, contact_id in enumerate(ids)}
     rows = session.execute(
@@ -80,12 +83,12 @@ def _reindex_chunk(session: Session, ids: list[str]) -> None:
         params,
     ):
         emails.setdefault(contact_id, []).append(address)
-    phones: dict[str, list[tuple[str, str | None, None]]] = {}
+    phones: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for contact_id, raw, e164 in session.execute(
         text(f"SELECT contact_id, raw, e164 FROM contact_phones WHERE contact_id IN ({marks})"),
         params,
     ):
-        phones.setdefault(contact_id, []).append((raw, e164, None))
+        phones.setdefault(contact_id, []).append((raw, e164, nationals.get(e164 or "")))
     activity: dict[str, list[str]] = {}
     for contact_id, body in session.execute(
         text(

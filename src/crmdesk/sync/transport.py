@@ -23,6 +23,7 @@ from crmdesk.sync.protocol import (
     PushRequest,
     PushResponse,
     SnapshotPage,
+    SnapshotRows,
     Summary,
     dumps,
 )
@@ -102,6 +103,22 @@ class Transport:
             params["after"] = after
         data = self._call("GET", "/api/v1/snapshot", params=params)
         return self._parse(SnapshotPage.from_json, data)
+
+    def snapshot_rows(self, entity: str, after: str | None, limit: int) -> SnapshotRows:
+        """One page of ``entity``'s current rows, compact (a first sync's read)."""
+        params: dict[str, Any] = {"entity": entity, "limit": limit}
+        if after is not None:
+            params["after"] = after
+        try:
+            data = self._call("GET", "/api/v1/snapshot/rows", params=params)
+        except ServerRefused as exc:
+            if exc.code != "not_found":
+                raise
+            raise SyncError(
+                f"The server at {self.url} is older than this crmdesk; "
+                "ask for the server to be updated."
+            ) from exc
+        return self._parse(SnapshotRows.from_json, data)
 
     def summary(self) -> Summary:
         """Per-entity row counts and checksums."""
