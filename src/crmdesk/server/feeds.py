@@ -194,11 +194,13 @@ def snapshot_rows(db: ServerDatabase, entity: str, after: str | None, limit: int
         found = found[:limit]
         rows = []
         if found:
-            rows = conn.execute(
+            result = conn.execute(
                 select(fs.row_id, fs.field, fs.value, fs.stamp)
                 .where(fs.entity == entity, fs.row_id >= found[0], fs.row_id <= found[-1])
                 .order_by(fs.row_id, fs.field)
-            ).all()
+            )
+            # Text columns need no conversion: the driver's tuples, without a Row each.
+            rows = result.cursor.fetchall()
     next_after = _quote(_after_token(cursor, entity, found[-1])) if more else "null"
     body = ",".join(
         f"[{_quote(row_id)}"

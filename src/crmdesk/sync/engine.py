@@ -423,6 +423,7 @@ class SyncEngine:
         due = time.time() - float(state.get("last_check", "0")) >= self.check_every_s
         if not (due or self.report.snapshot) or self._count("SELECT count(*) FROM sync_outbox"):
             return []
+        self.progress("check", 0, None)
         summary = transport.summary()
         if summary.cursor != int(state.get("cursor", "-1")):
             return []  # someone pushed meanwhile: the next sync compares
@@ -456,9 +457,9 @@ class SyncEngine:
                     "SELECT count(DISTINCT row_id) FROM sync_clocks WHERE entity = ?", (entity,)
                 ).fetchone()[0]
                 if rows:
-                    keys = conn.execute(
-                        "SELECT entity || '|' || row_id || '|' || field || '|' || stamp"
-                        " FROM sync_clocks WHERE entity = ?",
+                    keys = conn.execute(  # as UTF-8 bytes, ready to hash
+                        "SELECT CAST(entity || '|' || row_id || '|' || field || '|' || stamp"
+                        " AS BLOB) FROM sync_clocks WHERE entity = ?",
                         (entity,),
                     )
                     value = xor_of_digests(map(itemgetter(0), keys))
