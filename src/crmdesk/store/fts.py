@@ -71,9 +71,8 @@ def _reindex_chunk(session: Session, ids: list[str], nationals: Mapping[str, str
     ).all()
     if not rows:
         return
-    session.execute(
-        text("DELETE FROM contact_fts WHERE rowid = :num"), [{"num": r[1]} for r in rows]
-    )
+    nums = ", ".join(str(int(r[1])) for r in rows)
+    session.execute(text(f"DELETE FROM contact_fts WHERE rowid IN ({nums})"))
     live = [r for r in rows if r[3] is None]
     if not live:
         return
@@ -100,21 +99,23 @@ def _reindex_chunk(session: Session, ids: list[str], nationals: Mapping[str, str
         {**params, "n": RECENT_ACTIVITIES},
     ):
         activity.setdefault(contact_id, []).append(body)
-    session.execute(
-        text(
-            "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
-            " VALUES (:num, :name, :company, :emails, :phones, :notes, :activity)"
-        ),
+    # The DB-API connection of the session's transaction: one executemany without
+    # SQLAlchemy's per-row parameter processing (a first sync indexes every contact).
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.executemany(
+        "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            {
-                "num": num,
-                "name": name,
-                "company": " ".join(p for p in (company, title) if p),
-                "emails": " ".join(emails.get(contact_id, [])),
-                "phones": phones_document(phones.get(contact_id, [])),
-                "notes": notes,
-                "activity": "\n".join(activity.get(contact_id, []))[:ACTIVITY_TEXT_LIMIT],
-            }
+            (
+                num,
+                name,
+                " ".join(p for p in (company, title) if p),
+                " ".join(emails.get(contact_id, [])),
+                phones_document(phones.get(contact_id, [])),
+                notes,
+                "\n".join(activity.get(contact_id, []))[:ACTIVITY_TEXT_LIMIT],
+            )
             for contact_id, num, name, _, company, notes, title in live
         ],
     )

@@ -22,7 +22,6 @@ from crmdesk.sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
-    SnapshotPage,
     SnapshotRows,
     Summary,
     dumps,
@@ -95,14 +94,6 @@ class Transport:
         """Changes after ``cursor``."""
         params = {"cursor": cursor, "limit": limit}
         return self._parse(PullResponse.from_json, self._call("GET", "/api/v1/pull", params=params))
-
-    def snapshot(self, after: str | None, limit: int) -> SnapshotPage:
-        """One page of the current live values."""
-        params: dict[str, Any] = {"limit": limit}
-        if after is not None:
-            params["after"] = after
-        data = self._call("GET", "/api/v1/snapshot", params=params)
-        return self._parse(SnapshotPage.from_json, data)
 
     def snapshot_rows(self, entity: str, after: str | None, limit: int) -> SnapshotRows:
         """One page of ``entity``'s current rows, compact (a first sync's read)."""
