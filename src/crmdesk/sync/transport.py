@@ -109,7 +109,13 @@ class Transport:
                 f"The server at {self.url} is older than this crmdesk; "
                 "ask for the server to be updated."
             ) from exc
-        return self._parse(SnapshotRows.from_json, data)
+        page: SnapshotRows = self._parse(SnapshotRows.from_json, data)
+        if page.entity != entity:
+            raise SyncError(
+                f"The server at {self.url} sent a malformed answer "
+                f"(rows of {page.entity!r} when asked for {entity!r})."
+            )
+        return page
 
     def summary(self) -> Summary:
         """Per-entity row counts and checksums."""
