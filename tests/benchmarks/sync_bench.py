@@ -9,14 +9,16 @@ temporary folder), then:
    (each with a phone, an e-mail, a tag and its stage history; pushed through
    the server's own push function, which is set-up, not measured);
 2. a new laptop (a fresh encrypted database) does its first sync over HTTP:
-   snapshot, pull, summary check (target < 15 s for 100,000 contacts);
+   snapshot, pull, summary check (target < 15 s for 100,000 contacts), with
+   the wall and CPU time of each phase, of the laptop and of the server;
 3. that laptop edits ``--changes`` fields through the services and syncs
    (push), and a second synced laptop syncs (pull): time of each and of both
    (target < 1 s for 1,000);
 4. the size of the sync bookkeeping (field clocks) beside the data it covers.
 
 Prints a Markdown table and writes it to ``tests/benchmarks/sync_latest.md``.
-Timings are reported, not asserted: shared machines are noisy.
+Timings are reported, not asserted: shared machines are noisy, so CPU times
+and the load average are given beside the wall times.
 """
 
 from __future__ import annotations
@@ -114,6 +116,48 @@ def fill_server(db: ServerDatabase, contacts: int) -> tuple[int, list[str]]:
     return len(changes), ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Phases:
+    """Wall and CPU time (this process and the server's) between progress stages."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.marks: list[tuple[str, float, float, float]] = []
+        self.mark("start")
+
+    def mark(self, stage: str) -> None:
+        if not self.marks or self.marks[-1][0] != stage:
+            now = (time.perf_counter(), time.process_time(), cpu_seconds(self.server_pid))
+            self.marks.append((stage, *now))
+
+    def progress(self, stage: str, done: int, total: int | None) -> None:
+        self.mark(stage)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """One table row per phase (until the mark "end"): wall, laptop CPU, server CPU."""
+        out = []
+        for (stage, wall, cpu, server), (_, wall2, cpu2, server2) in zip(
+            self.marks, self.marks[1:], strict=False
+        ):
+            if stage not in ("start", "end"):
+                out.append(
+                    (
+                        f"    {stage}",
+                        f"{wall2 - wall:.2f} s (laptop CPU {cpu2 - cpu:.2f} s, "
+                        f"server CPU {server2 - server:.2f} s)",
+                    )
+                )
+        return out
+
+
 def laptop(folder: Path, name: str, url: str) -> Crm:
     crm = Crm.create(folder / f"{name}.db", PASS, region="FI", currency="EUR", owner=name)
     SyncEngine(crm).configure(url, name)
@@ -159,10 +203,16 @@ def main() -> None:
     rows = []
     try:
         a = laptop(folder, "anna", base)
-        started = time.perf_counter()
-        first = SyncEngine(a).sync(PASSWORD)
+        phases = Phases(process.pid)
+        started, cpu = time.perf_counter(), time.process_time()
+        server_cpu = cpu_seconds(process.pid)
+        first = SyncEngine(a, progress=phases.progress).sync(PASSWORD)
+        phases.mark("end")
         first_s = time.perf_counter() - started
-        assert first.snapshot and first.created >= args.contacts, first
+        first_cpu = time.process_time() - cpu
+        first_server = cpu_seconds(process.pid) - server_cpu
+        load = os.getloadavg()
+        assert first.snapshot and first.created >= args.contacts and not first.resynced, first
         b = laptop(folder, "bo", base)
         SyncEngine(b).sync(PASSWORD)
         n = min(args.changes, len(ids))
@@ -181,8 +231,11 @@ def main() -> None:
             (
                 f"first sync of {args.contacts:,} contacts (snapshot, pull, check)",
                 f"{first_s:.2f} s ({first.pulled:,} field values, "
-                f"{first.pulled / first_s:,.0f}/s; target < 15 s at 100,000)",
+                f"{first.pulled / first_s:,.0f}/s; target < 15 s at 100,000); "
+                f"CPU: laptop {first_cpu:.2f} s, server {first_server:.2f} s; "
+                f"load average {load[0]:.1f}",
             ),
+            *phases.rows(),
             (
                 f"push of {pushed.pushed:,} field changes (one laptop's sync)",
                 f"{push_s * 1000:.0f} ms",

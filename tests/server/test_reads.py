@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from wire import change, pull_all, push, stamp
 
-from crmdesk.sync.protocol import DELETED, PullResponse, SnapshotPage, Summary
+from crmdesk.sync.protocol import (
+    DELETED,
+    ProtocolError,
+    PullResponse,
+    SnapshotPage,
+    SnapshotRows,
+    Summary,
+    field_digest,
+    xor_of_digests,
+)
 
 
 @pytest.fixture
@@ -163,3 +173,94 @@ def test_pages_are_byte_identical_to_the_protocol_encoding(owner):
     for params in ({"limit": 3}, {}):
         page = owner.get("/api/v1/snapshot", params=params)
         assert page.content == dumps(SnapshotPage.from_json(page.json()).to_json())
+
+
+def _rows_all(http, entity: str, limit: int) -> list[SnapshotRows]:
+    pages, after = [], None
+    while True:
+        params = {"entity": entity, "limit": limit} | ({"after": after} if after else {})
+        answer = http.get("/api/v1/snapshot/rows", params=params)
+        assert answer.status_code == 200, answer.text
+        page = SnapshotRows.from_json(answer.json())
+        assert page.entity == entity
+        pages.append(page)
+        after = page.next_after
+        if after is None:
+            return pages
+
+
+def test_snapshot_rows_page_one_entity_compactly_with_one_cursor(owner):
+    _seed(owner, 10)
+    _seed(owner, 3, seq=2, entity="companies")
+    push(owner, "desk", 3, [change("c0001", DELETED, True, stamp("desk"), entity="companies")])
+    cursor_before = pull_all(owner)[0].next_cursor
+    pages = _rows_all(owner, "contacts", limit=4)
+    assert [len(p.rows) for p in pages] == [4, 4, 2]
+    assert {p.cursor for p in pages} == {cursor_before}
+    rows = [row for p in pages for row in p.rows]
+    assert [r[0] for r in rows] == [f"c{i:04d}" for i in range(10)]
+    at = rows[9][3]
+    assert rows[9] == ["c0009", "city", "city-9", at, "name", "name-9", at]
+    (companies,) = _rows_all(owner, "companies", limit=10)
+    assert companies.rows[1][:3] == ["c0001", DELETED, True]  # tombstoned rows too
+    assert [r[0] for r in companies.rows] == ["c0000", "c0001", "c0002"]
+    (nothing,) = _rows_all(owner, "deals", limit=10)
+    assert (nothing.rows, nothing.next_after) == ([], None)
+
+
+def test_snapshot_rows_carry_the_same_fields_as_the_full_snapshot(owner):
+    tricky = ["Jääskeläinen", 'say "hi"\\ \n\t', "🙂", 1.5, -3, 0, None, True, False, ""]
+    at = stamp("desk")
+    push(owner, "desk", 1, [change(f"r{i}", "v", v, at) for i, v in enumerate(tricky)])
+    full = {
+        (c.row_id, c.field, json.dumps(c.value), c.stamp)
+        for p in _snapshot_all(owner, limit=3)
+        for c in p.changes
+    }
+    compact = {
+        (row[0], name, json.dumps(value), stamp_)
+        for p in _rows_all(owner, "contacts", limit=3)
+        for row in p.rows
+        for name, value, stamp_ in zip(row[1::3], row[2::3], row[3::3], strict=True)
+    }
+    assert compact == full and len(full) == len(tricky)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # no entity
+        {"entity": ""},
+        {"entity": "contacts", "limit": 0},
+        {"entity": "contacts", "after": "contacts/r1"},
+        {"entity": "contacts", "after": "1/deals/r1"},  # another entity's token
+    ],
+)
+def test_bad_snapshot_rows_parameters_are_refused(owner, params):
+    answer = owner.get("/api/v1/snapshot/rows", params=params)
+    assert answer.status_code in (400, 422)
+    assert answer.json()["code"] == "malformed"
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["not a row"],
+        [["r1", "name"]],  # a field without value and stamp
+        [["r1", "name", "x", 5]],  # a stamp that is not text
+        [["r1", 7, "x", "s"]],  # a field name that is not text
+        [["r1", "name", ["nested"], "s"]],
+    ],
+)
+def test_malformed_snapshot_rows_are_refused_by_the_client(rows):
+    with pytest.raises(ProtocolError):
+        SnapshotRows.from_json({"entity": "contacts", "rows": rows, "cursor": 1})
+
+
+def test_the_fast_checksum_is_the_field_digest_xor():
+    fields = [("contacts", f"r{i}", "nåme", stamp("n")) for i in range(50)]
+    expected = 0
+    for field in fields:
+        expected ^= field_digest(*field)
+    assert xor_of_digests("|".join(f).encode() for f in fields) == expected != 0
+    assert xor_of_digests([]) == 0

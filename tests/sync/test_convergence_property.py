@@ -236,7 +236,7 @@ class ThreeLaptops(RuleBasedStateMachine):
 
     def _sync(self, crm: Crm) -> object:
         try:
-            return SyncEngine(crm, page=50, push_batch=40).sync(USER_PASSWORD)
+            return SyncEngine(crm, page=50, snapshot_page=3, push_batch=40).sync(USER_PASSWORD)
         except SyncError:
             return None
 

@@ -54,6 +54,7 @@ API = "/api/v1"
 HEALTH = f"{API}/health"
 DEFAULT_PULL_LIMIT = 1000
 DEFAULT_SNAPSHOT_ROWS = 500
+DEFAULT_SNAPSHOT_ENTITY_ROWS = 10_000
 ENV_TOKEN_DAYS = "CRMDESK_TOKEN_DAYS"
 _STATUS_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}
 
@@ -240,6 +241,18 @@ def create_app(
         limit: int = Query(DEFAULT_SNAPSHOT_ROWS, description="rows per page"),
     ) -> Response:
         return json_response(feeds.snapshot(db, after, limit))
+
+    @app.get(
+        f"{API}/snapshot/rows",
+        dependencies=signed_in,
+        responses=openapi.responses(protocol.SnapshotRows, 400, 401, 426),
+    )
+    def snapshot_rows(
+        entity: str = Query(description="the synced table to read"),
+        after: str | None = Query(None, description="next_after of the previous page"),
+        limit: int = Query(DEFAULT_SNAPSHOT_ENTITY_ROWS, description="rows per page"),
+    ) -> Response:
+        return json_response(feeds.snapshot_rows(db, entity, after, limit))
 
     @app.get(
         f"{API}/summary",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, tuple_
@@ -19,6 +21,7 @@ from crmdesk.server.errors import Malformed
 from crmdesk.server.storage import ServerDatabase
 from crmdesk.sync.protocol import (
     MAX_PAGE,
+    MAX_SNAPSHOT_ROWS,
     Conflict,
     SnapshotPage,
     Summary,
@@ -43,11 +46,11 @@ def current_seq(conn: Connection) -> int:
     )
 
 
-def page_limit(limit: int) -> int:
-    """A requested page size, capped at ``MAX_PAGE``; ``Malformed`` below 1."""
+def page_limit(limit: int, most: int = MAX_PAGE) -> int:
+    """A requested page size, capped at ``most``; ``Malformed`` below 1."""
     if limit < 1:
         raise Malformed("'limit' must be at least 1.")
-    return min(limit, MAX_PAGE)
+    return min(limit, most)
 
 
 def change_text(
@@ -164,6 +167,50 @@ def snapshot(db: ServerDatabase, after: str | None, limit: int) -> str:
         ).all()
     next_after = _quote(_after_token(cursor, *last)) if more else "null"
     return f'{{"changes":{_changes_text(rows)},"cursor":{cursor},"next_after":{next_after}}}'
+
+
+def snapshot_rows(db: ServerDatabase, entity: str, after: str | None, limit: int) -> str:
+    """A ``SnapshotRows`` page as JSON text: up to ``limit`` rows of ``entity`` (every
+    field, tombstoned rows too) after the ``after`` token, one list per row.
+
+    As :func:`snapshot`, the ``cursor`` is the change sequence when the entity's
+    first page was read; the stored JSON values are spliced in unparsed.
+    """
+    if not tables.is_key(entity):
+        raise Malformed("'entity' must be the name of a synced table.")
+    limit = page_limit(limit, MAX_SNAPSHOT_ROWS)
+    fs = tables.field_state.c
+    with db.reading() as conn:
+        keys = select(fs.row_id).where(fs.entity == entity).distinct()
+        if after is None:
+            cursor = current_seq(conn)
+        else:
+            cursor, after_entity, after_row = _parse_after(after)
+            if after_entity != entity:
+                raise Malformed("'after' belongs to another entity's snapshot.")
+            keys = keys.where(fs.row_id > after_row)
+        found = conn.execute(keys.order_by(fs.row_id).limit(limit + 1)).scalars().all()
+        more = len(found) > limit
+        found = found[:limit]
+        rows = []
+        if found:
+            result = conn.execute(
+                select(fs.row_id, fs.field, fs.value, fs.stamp)
+                .where(fs.entity == entity, fs.row_id >= found[0], fs.row_id <= found[-1])
+                .order_by(fs.row_id, fs.field)
+            )
+            # Text columns need no conversion: the driver's tuples, without a Row each.
+            rows = result.cursor.fetchall()
+    next_after = _quote(_after_token(cursor, entity, found[-1])) if more else "null"
+    body = ",".join(
+        f"[{_quote(row_id)}"
+        + "".join(f",{_quote(f)},{value},{_quote(stamp)}" for _, f, value, stamp in fields)
+        + "]"
+        for row_id, fields in groupby(rows, itemgetter(0))
+    )
+    return (
+        f'{{"entity":{_quote(entity)},"rows":[{body}],"cursor":{cursor},"next_after":{next_after}}}'
+    )
 
 
 def summary(db: ServerDatabase) -> Summary:

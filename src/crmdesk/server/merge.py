@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from crmdesk.domain.ids import new_id
 from crmdesk.errors import ValidationError
@@ -169,13 +169,18 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 def _load_state(conn: Connection, changes: Iterable[Change]) -> dict[Key, _Field]:
     """The current fields of every row the batch touches."""
-    rows = sorted({(c.entity, c.row_id) for c in changes})
+    by_entity: dict[str, set[str]] = {}
+    for c in changes:
+        by_entity.setdefault(c.entity, set()).add(c.row_id)
     fs = tables.field_state.c
+    query = select(fs.entity, fs.row_id, fs.field, fs.value, fs.stamp, fs.username, fs.seq)
     state: dict[Key, _Field] = {}
-    for part in _chunks(rows):
-        query = select(fs.entity, fs.row_id, fs.field, fs.value, fs.stamp, fs.username, fs.seq)
-        for r in conn.execute(query.where(tuple_(fs.entity, fs.row_id).in_(part))):
-            state[(r.entity, r.row_id, r.field)] = _Field(r.value, r.stamp, r.username, r.seq)
+    for entity, row_ids in by_entity.items():
+        # One entity per query: SQLite walks the primary key for ``entity = ? AND
+        # row_id IN (...)``, not for an IN over (entity, row_id) pairs.
+        for part in _chunks(sorted(row_ids)):
+            for r in conn.execute(query.where(fs.entity == entity, fs.row_id.in_(part))):
+                state[(r.entity, r.row_id, r.field)] = _Field(r.value, r.stamp, r.username, r.seq)
     return state
 
 

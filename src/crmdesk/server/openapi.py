@@ -23,6 +23,7 @@ MODELS: tuple[type, ...] = (
     protocol.PushResponse,
     protocol.PullResponse,
     protocol.SnapshotPage,
+    protocol.SnapshotRows,
     protocol.Summary,
     protocol.ErrorBody,
 )

@@ -24,6 +24,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 CHUNK = 400
 PLACEHOLDER_NAME = "Colleague on another computer"
 RowKey = tuple[str, str]
+Incoming = dict[RowKey, dict[str, tuple[Any, str]]]  # field -> (value, stamp)
 
 
 @dataclass
@@ -72,6 +74,11 @@ def _chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start : start + CHUNK]
 
 
+def _row_fields(row: list[Any]) -> dict[str, tuple[Any, str]]:
+    """``[row_id, field, value, stamp, ...]`` as field -> (value, stamp)."""
+    return dict(zip(row[1::3], zip(row[2::3], row[3::3], strict=True), strict=True))
+
+
 class _Raw:
     """The session's own DB-API connection (same transaction), without SQLAlchemy's
     per-statement overhead: a first sync runs hundreds of thousands of statements."""
@@ -92,30 +99,94 @@ class _Raw:
 class Applier:
     """Applies pages of remote changes inside one write session."""
 
-    def __init__(self, session: Session, clock: Clock, region: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        region: str,
+        *,
+        index: bool = True,
+        nationals: dict[str, str] | None = None,
+    ) -> None:
+        """``index=False`` leaves the search documents to the caller (a snapshot
+        rebuilds them once at its end); ``nationals`` collects the national format
+        of each E.164 number parsed, for that rebuild."""
         self.session = session
         self.sql = _Raw(session)
         self.clock = clock
         self.region = region
+        self.index = index
+        self.nationals = {} if nationals is None else nationals
         self.counts = ApplyCounts()
         self._users: set[str] = set()
+        self._now = now_text()
 
     # -- entry points ------------------------------------------------------
 
     def apply(self, changes: list[Change]) -> ApplyCounts:
-        """Apply ``changes`` (a pull or snapshot page); returns what happened."""
-        self.counts.received += len(changes)
-        winners = self._winners(changes)
-        rows: dict[RowKey, dict[str, Any]] = defaultdict(dict)
-        for change in winners:
-            rows[(change.entity, change.row_id)][change.field] = change.value
+        """Apply ``changes`` (a pull page); returns what happened."""
+        incoming: Incoming = defaultdict(dict)
+        for change in changes:
+            if spec(change.entity) is None:
+                log.warning("ignoring a change of unknown entity %r", change.entity)
+                continue
+            fields = incoming[(change.entity, change.row_id)]
+            held = fields.get(change.field)
+            if held is None or change.stamp > held[1]:
+                fields[change.field] = (change.value, change.stamp)
+        latest = max((c.stamp for c in changes), default="")
+        rows, clocks = self._winners(incoming)
+        return self._apply(rows, clocks, len(changes), latest)
+
+    def apply_rows(self, entity: str, rows: list[list[Any]]) -> ApplyCounts:
+        """Apply one entity's compact snapshot rows (``[row_id, field, value, stamp, ...]``)."""
+        received = sum(len(row) // 3 for row in rows)
+        if spec(entity) is None:
+            log.warning("ignoring rows of unknown entity %r", entity)
+            self.counts.received += received
+            self.counts.kept_local += received
+            return self.counts
+        local = self._local_stamps([(entity, row[0]) for row in rows])
+        winners: dict[RowKey, dict[str, Any]] = {}
+        clocks: list[tuple[str, str, str, str]] = []
+        for row in rows:
+            key = (entity, row[0])
+            if key in local:  # fields held here too: per field, the newer stamp wins
+                held, stamps = self._winners({key: _row_fields(row)}, local)
+                winners.update(held)
+                clocks += stamps
+                continue
+            # A row new here (every row of a first sync): all its fields win.
+            winners[key] = dict(zip(row[1::3], row[2::3], strict=True))
+            clocks += zip(repeat(entity), repeat(row[0]), row[1::3], row[3::3], strict=False)
+        latest = max((max(row[3::3], default="") for row in rows), default="")
+        return self._apply(winners, clocks, received, str(latest))
+
+    def _apply(
+        self,
+        rows: dict[RowKey, dict[str, Any]],
+        clocks: list[tuple[str, str, str, str]],
+        received: int,
+        latest: str,
+    ) -> ApplyCounts:
+        """Write the winning fields (``rows``) and their stamps (``clocks``)."""
+        self.counts.received += received
+        self.counts.applied += len(clocks)
+        self.counts.kept_local += received - len(clocks)
+        if latest:
+            self.clock.observe(latest)
+        self.sql.executemany(
+            "INSERT INTO sync_clocks (entity, row_id, field, stamp) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp",
+            clocks,
+        )
         self._merge_pending(rows)
         self._write_rows(rows)
         self.counts.waiting = int(
             self.sql.execute("SELECT count(*) FROM sync_pending").fetchone()[0]
         )
-        if self.counts.touched_contacts:
-            fts.reindex_contacts(self.session, self.counts.touched_contacts)
+        if self.index and self.counts.touched_contacts:
+            fts.reindex_contacts(self.session, self.counts.touched_contacts, self.nationals)
         return self.counts
 
     def record_conflicts(self, conflicts: list[Conflict]) -> int:
@@ -147,35 +218,31 @@ class Applier:
 
     # -- step 1: which changes win ------------------------------------------
 
-    def _winners(self, changes: list[Change]) -> list[Change]:
-        best: dict[tuple[str, str, str], Change] = {}
-        latest = ""
-        for change in changes:
-            latest = max(latest, change.stamp)
-            if spec(change.entity) is None:
-                log.warning("ignoring a change of unknown entity %r", change.entity)
-                continue
-            key = (change.entity, change.row_id, change.field)
-            if key not in best or change.stamp > best[key].stamp:
-                best[key] = change
-        if latest:
-            self.clock.observe(latest)
-        local = self._local_stamps(list(best))
-        winners = [c for k, c in best.items() if k not in local or c.stamp > local[k]]
-        self.counts.applied += len(winners)
-        self.counts.kept_local += len(changes) - len(winners)
-        self.sql.executemany(
-            "INSERT INTO sync_clocks (entity, row_id, field, stamp) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp",
-            [(c.entity, c.row_id, c.field, c.stamp) for c in winners],
-        )
-        return winners
+    def _winners(
+        self, incoming: Incoming, local: dict[RowKey, dict[str, str]] | None = None
+    ) -> tuple[dict[RowKey, dict[str, Any]], list[tuple[str, str, str, str]]]:
+        """The fields newer than the local value (``local``: the field clocks here,
+        read when not given), by row, and their stamps for the field clocks."""
+        if local is None:
+            local = self._local_stamps(list(incoming))
+        rows: dict[RowKey, dict[str, Any]] = {}
+        clocks: list[tuple[str, str, str, str]] = []
+        for key, fields in incoming.items():
+            mine = local.get(key)
+            if mine:
+                fields = {f: vs for f, vs in fields.items() if f not in mine or vs[1] > mine[f]}
+                if not fields:
+                    continue
+            entity, row_id = key
+            rows[key] = {f: v for f, (v, _) in fields.items()}
+            clocks += [(entity, row_id, f, stamp) for f, (_, stamp) in fields.items()]
+        return rows, clocks
 
-    def _local_stamps(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-        by_entity: dict[str, set[str]] = defaultdict(set)
-        for entity, row_id, _ in keys:
-            by_entity[entity].add(row_id)
-        found: dict[tuple[str, str, str], str] = {}
+    def _local_stamps(self, keys: list[RowKey]) -> dict[RowKey, dict[str, str]]:
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for entity, row_id in keys:
+            by_entity[entity].append(row_id)
+        found: dict[RowKey, dict[str, str]] = defaultdict(dict)
         for entity, row_ids in by_entity.items():
             for chunk in _chunks(sorted(row_ids)):
                 marks = ", ".join("?" * len(chunk))
@@ -184,7 +251,7 @@ class Applier:
                     f" WHERE entity = ? AND row_id IN ({marks})",
                     (entity, *chunk),
                 ):
-                    found[(entity, row_id, name)] = stamp
+                    found[(entity, row_id)][name] = stamp
         return found
 
     # -- step 2: rows waiting for more fields or their parent ---------------
@@ -391,9 +458,9 @@ class Applier:
     ) -> dict[str, Any]:
         values = {k: v for k, v in fields.items() if k in entity_spec.columns}
         values.update(entity_spec.key_values(row_id))
-        values.update(derived(entity_spec.name, values, self.region))
+        values.update(derived(entity_spec.name, values, self.region, self.nationals))
         if "updated_at" in entity_spec.columns:
-            values["updated_at"] = now_text()
+            values["updated_at"] = self._now
         if entity_spec.soft_delete and fields.get(DELETED) is True:
             values["deleted_at"] = self._deleted_at(entity_spec.name, row_id)
         return values
@@ -413,14 +480,16 @@ class Applier:
         values = {k: v for k, v in fields.items() if k in entity_spec.columns}
         if values.keys() & depends_on(entity_spec.name):
             current = self._current(entity_spec, row_id)
-            values.update(derived(entity_spec.name, {**current, **values}, self.region))
+            values.update(
+                derived(entity_spec.name, {**current, **values}, self.region, self.nationals)
+            )
         if entity_spec.soft_delete and DELETED in fields:
             deleted = fields[DELETED] is True
             values["deleted_at"] = self._deleted_at(entity_spec.name, row_id) if deleted else None
         if not values:
             return
         if "updated_at" in entity_spec.columns:
-            values["updated_at"] = now_text()
+            values["updated_at"] = self._now
         assignments = ", ".join(f"{c} = :{c}" for c in values)
         where, keys = self._where(entity_spec, row_id)
         self.sql.execute(

@@ -19,8 +19,11 @@ from crmdesk.store.types import format_utc
 NAME_FIELDS = frozenset({"kind", "first_name", "last_name", "company_name"})
 
 
-def derived(entity: str, row: dict[str, Any], region: str) -> dict[str, Any]:
-    """Derived column values of a row whose synced fields are ``row``."""
+def derived(
+    entity: str, row: dict[str, Any], region: str, nationals: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Derived column values of a row whose synced fields are ``row``; a phone's
+    national format is added to ``nationals`` (by E.164) for its search document."""
     if entity == "contacts":
         if row.get("kind") == "company":
             name = str(row.get("company_name") or "")
@@ -36,6 +39,8 @@ def derived(entity: str, row: dict[str, Any], region: str) -> dict[str, Any]:
             parsed = phones.parse_phone(raw, region)
         except ValidationError:
             return {"e164": None, "digits_rev": phones.reversed_digits(raw)}
+        if nationals is not None and parsed.e164 and parsed.national:
+            nationals[parsed.e164] = parsed.national
         return {"e164": parsed.e164, "digits_rev": phones.reversed_digits(parsed.digits)}
     if entity == "contact_emails":
         return {"address_key": emails.email_key(str(row.get("address") or ""))}

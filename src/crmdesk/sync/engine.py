@@ -9,8 +9,9 @@ stopped at any point (network gone, cancel, crash) resumes where it was:
   the server acknowledged their batch; a field edited again meanwhile has a
   second, newer outbox row that stays.
 - *pull*: each page is applied together with its ``next_cursor``.
-- *snapshot* (first sync): each page is applied together with the key to
-  continue after; the pull cursor is taken from the first page.
+- *snapshot* (first sync): entity after entity, parents first, each page is
+  applied together with the entity and key to continue after; the pull cursor
+  is taken from the first page.
 - *summary*: with nothing left to push, per-entity checksums of the field
   clocks are compared with the server's; an entity that differs is logged
   and fetched again from a snapshot.
@@ -25,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -35,20 +37,22 @@ from crmdesk.domain.hlc import Clock
 from crmdesk.errors import CrmdeskError, SyncCancelled, SyncError, SyncLoginRequired
 from crmdesk.services import audit, sync_capture, sync_seed
 from crmdesk.services.app import Crm
-from crmdesk.services.sync_entities import specs
+from crmdesk.services.sync_entities import WRITE_ORDER, specs
 from crmdesk.services.sync_status import read_state, write_state
+from crmdesk.store import fts
 from crmdesk.store.types import format_utc
 from crmdesk.sync.apply import Applier, ApplyCounts
 from crmdesk.sync.protocol import (
     MAX_PAGE,
+    MAX_SNAPSHOT_ROWS,
     PROTOCOL_VERSION,
     Change,
     LoginRequest,
     PullResponse,
     PushRequest,
-    SnapshotPage,
+    SnapshotRows,
     checksum_hex,
-    field_digest,
+    xor_of_digests,
 )
 from crmdesk.sync.transport import ServerRefused, Transport
 
@@ -58,6 +62,7 @@ SKEW_WARNING_MS = 60_000
 CHECK_EVERY_S = 3600  # the summary check reads every field clock: not on every sync
 PUSH_BATCH = 1000
 PAGE = 2000
+SNAPSHOT_PAGE = 10_000  # rows (of one entity) per snapshot page
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -93,6 +98,7 @@ class SyncEngine:
         cancelled: Callable[[], bool] | None = None,
         push_batch: int = PUSH_BATCH,
         page: int = PAGE,
+        snapshot_page: int = SNAPSHOT_PAGE,
         check_every_s: float = CHECK_EVERY_S,
     ) -> None:
         self.crm = crm
@@ -102,8 +108,10 @@ class SyncEngine:
         self.cancelled = cancelled or (lambda: False)
         self.push_batch = min(push_batch, 5000)
         self.page = min(page, MAX_PAGE)
+        self.snapshot_page = min(snapshot_page, MAX_SNAPSHOT_ROWS)
         self.check_every_s = check_every_s
         self.report = SyncReport()
+        self._nationals: dict[str, str] = {}  # E.164 -> national format, during a snapshot
 
     # -- settings ----------------------------------------------------------------
 
@@ -116,7 +124,9 @@ class SyncEngine:
             if state.get("server_url") != server_url or state.get("username") != username:
                 changes.update(token=None)
             if state.get("server_url") not in (None, server_url):
-                changes.update(cursor=None, snapshot_after=None, snapshot_cursor=None)
+                changes.update(
+                    cursor=None, snapshot_entity=None, snapshot_after=None, snapshot_cursor=None
+                )
             write_state(session, **changes)
 
     def state(self) -> dict[str, str]:
@@ -344,49 +354,64 @@ class SyncEngine:
         self.report.cursor = page.next_cursor
 
     def snapshot(self, transport: Transport, only: set[str] | None = None) -> None:
-        """Fetch the live values page by page: all of them (first sync, resumable),
-        or again for the entities in ``only`` (after a failed check). The next
-        page is fetched while this one is applied."""
+        """Fetch the live values page by page, entity by entity in the order rows
+        can be written (parents first): all of them (first sync, resumable), or
+        again for the entities in ``only`` (after a failed check). The next page is
+        fetched while this one is applied; the search index is rebuilt once, with
+        the last page."""
         self.report.snapshot = True
-        key = "resync_after" if only else "snapshot_after"
+        keys = ("resync_entity", "resync_after") if only else ("snapshot_entity", "snapshot_after")
+        order = [e for e in WRITE_ORDER if only is None or e in only]
+        if not order:
+            return
+        state = self.state()
+        at: tuple[int, str | None] = (0, None)
+        if state.get(keys[0]) in order:
+            at = (order.index(state[keys[0]]), state.get(keys[1]))
+        self._nationals = {}
+        size = self.snapshot_page
         with ThreadPoolExecutor(1) as fetcher:
-            coming = fetcher.submit(transport.snapshot, self.state().get(key), self.page)
+            coming = fetcher.submit(transport.snapshot_rows, order[at[0]], at[1], size)
             while True:
                 self._check_cancel()
                 self.progress("snapshot", self.report.pulled, None)
                 page = coming.result()
-                changes = page.changes
-                done = page.next_after is None
-                if only:
-                    changes = [c for c in changes if c.entity in only]
-                    # Pages come in entity order: past the last wanted entity, stop.
-                    done = done or bool(page.changes and page.changes[-1].entity > max(only))
-                if not done:
-                    coming = fetcher.submit(transport.snapshot, page.next_after, self.page)
-                self._apply_snapshot(page, changes, key, None if done else page.next_after, only)
-                if done:
+                following: tuple[int, str | None] | None = (at[0], page.next_after)
+                if page.next_after is None:
+                    following = (at[0] + 1, None) if at[0] + 1 < len(order) else None
+                if following is not None:
+                    coming = fetcher.submit(
+                        transport.snapshot_rows, order[following[0]], following[1], size
+                    )
+                place = None if following is None else (order[following[0]], following[1])
+                self._apply_snapshot(page, keys, place, only)
+                if following is None:
                     return
+                at = following
 
     def _apply_snapshot(
         self,
-        page: SnapshotPage,
-        changes: list[Change],
-        key: str,
-        after: str | None,
+        page: SnapshotRows,
+        keys: tuple[str, str],
+        place: tuple[str, str | None] | None,
         only: set[str] | None,
     ) -> None:
+        """Apply one page with the place to continue from (None: the snapshot is done)."""
         with self.db.writing() as session:
-            applier = self._applier(session)
-            applier.apply(changes)
-            write_state(session, **{key: after})
+            applier = self._applier(session, index=False)
+            applier.apply_rows(page.entity, page.rows)
+            write_state(session, **dict(zip(keys, place or (None, None), strict=True)))
             if not only:
                 state = read_state(session)
                 if "snapshot_cursor" not in state:
                     write_state(session, snapshot_cursor=page.cursor)
-                if after is None:
+                if place is None:
                     cursor = int(read_state(session)["snapshot_cursor"])
                     write_state(session, cursor=cursor, snapshot_cursor=None)
                     self.report.cursor = cursor
+            if place is None:
+                contacts = session.execute(text("SELECT id FROM contacts")).scalars()
+                fts.reindex_contacts(session, contacts, self._nationals)
             self._audit_page(session, applier, "snapshot", page.cursor)
         self._count_page(applier.counts)
 
@@ -401,6 +426,7 @@ class SyncEngine:
         due = time.time() - float(state.get("last_check", "0")) >= self.check_every_s
         if not (due or self.report.snapshot) or self._count("SELECT count(*) FROM sync_outbox"):
             return []
+        self.progress("check", 0, None)
         summary = transport.summary()
         if summary.cursor != int(state.get("cursor", "-1")):
             return []  # someone pushed meanwhile: the next sync compares
@@ -427,24 +453,29 @@ class SyncEngine:
         """Per entity: rows with a field clock here and the checksum of the clocks."""
         out: dict[str, tuple[int, str]] = {}
         with self.db.reading() as session:
+            conn = session.connection().connection.dbapi_connection
+            assert conn is not None
             for entity in specs():
-                value = 0
-                rows: set[str] = set()
-                for row_id, name, stamp in session.execute(
-                    text("SELECT row_id, field, stamp FROM sync_clocks WHERE entity = :e"),
-                    {"e": entity},
-                ):
-                    value ^= field_digest(entity, row_id, name, stamp)
-                    rows.add(row_id)
+                rows = conn.execute(
+                    "SELECT count(DISTINCT row_id) FROM sync_clocks WHERE entity = ?", (entity,)
+                ).fetchone()[0]
                 if rows:
-                    out[entity] = (len(rows), checksum_hex(value))
+                    keys = conn.execute(  # as UTF-8 bytes, ready to hash
+                        "SELECT CAST(entity || '|' || row_id || '|' || field || '|' || stamp"
+                        " AS BLOB) FROM sync_clocks WHERE entity = ?",
+                        (entity,),
+                    )
+                    value = xor_of_digests(map(itemgetter(0), keys))
+                    out[entity] = (int(rows), checksum_hex(value))
         return out
 
     # -- helpers -------------------------------------------------------------------
 
-    def _applier(self, session: Session) -> Applier:
+    def _applier(self, session: Session, *, index: bool = True) -> Applier:
         clk = sync_capture.load_clock(session.connection(), self.db)
-        return Applier(session, clk, self.crm.region)
+        if index:
+            return Applier(session, clk, self.crm.region)
+        return Applier(session, clk, self.crm.region, index=False, nationals=self._nationals)
 
     def _audit_page(self, session: Session, applier: Applier, kind: str, cursor: int) -> None:
         sync_capture.save_clock(session.connection(), applier.clock)

@@ -20,7 +20,7 @@ from crmdesk.sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
-    SnapshotPage,
+    SnapshotRows,
     Summary,
     dumps,
 )
@@ -96,13 +96,27 @@ class Transport:
         params = {"cursor": cursor, "limit": limit}
         return self._parse(PullResponse.from_json, self._call("GET", "/api/v1/pull", params=params))
 
-    def snapshot(self, after: str | None, limit: int) -> SnapshotPage:
-        """One page of the current live values."""
-        params: dict[str, Any] = {"limit": limit}
+    def snapshot_rows(self, entity: str, after: str | None, limit: int) -> SnapshotRows:
+        """One page of ``entity``'s current rows, compact (a first sync's read)."""
+        params: dict[str, Any] = {"entity": entity, "limit": limit}
         if after is not None:
             params["after"] = after
-        data = self._call("GET", "/api/v1/snapshot", params=params)
-        return self._parse(SnapshotPage.from_json, data)
+        try:
+            data = self._call("GET", "/api/v1/snapshot/rows", params=params)
+        except ServerRefused as exc:
+            if exc.code != "not_found":
+                raise
+            raise SyncError(
+                f"The server at {self.url} is older than this crmdesk; "
+                "ask for the server to be updated."
+            ) from exc
+        page: SnapshotRows = self._parse(SnapshotRows.from_json, data)
+        if page.entity != entity:
+            raise SyncError(
+                f"The server at {self.url} sent a malformed answer "
+                f"(rows of {page.entity!r} when asked for {entity!r})."
+            )
+        return page
 
     def summary(self) -> Summary:
         """Per-entity row counts and checksums."""
