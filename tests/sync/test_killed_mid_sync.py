@@ -41,7 +41,7 @@ def _fields(crm: Crm) -> int:
 
 
 def _sync_and_kill(path: Path, tmp_path: Path, applied: object) -> None:
-    """Run ``crmdesk sync`` in its own process; SIGKILL it once ``applied(state)``."""
+    """Sync the laptop at ``path`` in its own process; SIGKILL it once ``applied(state)``."""
     env = {
         **os.environ,
         "CRMDESK_HOME": str(tmp_path / "home"),
@@ -51,9 +51,16 @@ def _sync_and_kill(path: Path, tmp_path: Path, applied: object) -> None:
     }
     raw_key = cipher.derive_key(path, PASSPHRASE)
     assert raw_key is not None
-    code = "import sys; from crmdesk.cli import main; sys.exit(main(sys.argv[1:]))"
+    # The laptop's sync engine in its own process, with small pages so that there
+    # are many pages to be killed between.
+    code = (
+        "import sys; from crmdesk.services.app import Crm;"
+        " from crmdesk.sync.engine import SyncEngine;"
+        " crm = Crm.open(sys.argv[1], sys.argv[2], region='FI');"
+        " SyncEngine(crm, page=200, snapshot_page=200).sync(sys.argv[3])"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-c", code, "--db", str(path), "sync"],
+        [sys.executable, "-c", code, str(path), PASSPHRASE, USER_PASSWORD],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
