@@ -119,3 +119,9 @@ class SyncCancelled(SyncError):
     """The user cancelled a sync; every page applied so far is kept."""
 
     exit_code = 22
+
+
+class PermissionDenied(CrmdeskError):
+    """The acting user's role does not allow this action."""
+
+    exit_code = 40
