@@ -14,7 +14,8 @@ temporary folder), then:
 3. that laptop edits ``--changes`` fields through the services and syncs
    (push), and a second synced laptop syncs (pull): time of each and of both
    (target < 1 s for 1,000);
-4. the size of the sync bookkeeping (field clocks) beside the data it covers.
+4. the size of the sync bookkeeping (one clock row per synced row, holding each
+   field's stamp) beside the data it covers.
 
 Prints a Markdown table and writes it to ``tests/benchmarks/sync_latest.md``.
 Timings are reported, not asserted: shared machines are noisy, so CPU times
@@ -174,7 +175,7 @@ def sizes(crm: Crm, folder: Path) -> tuple[int, int]:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         with_sync = copy.stat().st_size
-        for table in ("sync_clocks", "sync_outbox", "sync_pending", "sync_conflicts"):
+        for table in ("sync_row_clocks", "sync_outbox", "sync_pending", "sync_conflicts"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -246,7 +247,7 @@ def main() -> None:
             ),
             ("push + pull", f"{(push_s + pull_s) * 1000:.0f} ms (target < 1,000 ms)"),
             (
-                "sync bookkeeping (field clocks) / the rest of the file, vacuumed",
+                "sync bookkeeping (row clocks) / the rest of the file, vacuumed",
                 f"{sync_bytes / 1e6:.1f} MB / {data_bytes / 1e6:.1f} MB "
                 f"= {sync_bytes / max(data_bytes, 1):.2f}",
             ),

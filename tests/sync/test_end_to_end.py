@@ -223,8 +223,8 @@ def test_the_check_finds_and_repairs_a_divergent_entity(replica: Replica) -> Non
     with b.db.writing() as session:  # damage: a field's clock and value lost here
         session.execute(
             text(
-                "DELETE FROM sync_clocks WHERE entity = 'contacts' AND row_id = :r"
-                " AND field = 'last_name'"
+                "UPDATE sync_row_clocks SET stamps = json_remove(stamps, '$.last_name')"
+                " WHERE entity = 'contacts' AND row_id = :r"
             ),
             {"r": pid},
         )

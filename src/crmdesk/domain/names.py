@@ -50,6 +50,8 @@ def sort_key(*parts: str) -> str:
     parts are joined by single spaces. ``sort_key(sort_key(x)) == sort_key(x)``.
     """
     text = " ".join(part for part in parts if part)
+    if text.isascii():  # nothing to decompose or fold: one pass, as the loop would end
+        return " ".join(text.translate(_APOSTROPHES).lower().split())
     for _ in range(4):  # a fold can expose more to fold ("ẞ" -> "ß" -> "ss"); stop when stable
         folded = _fold_once(text)
         if folded == text:

@@ -4,7 +4,7 @@ Mapper events collect the changed fields of each inserted, updated or
 deleted row (and the contact/tag links written through ``Contact.tags``)
 into the session; when the unit of work's session flushes, the collected
 changes are stamped by this database's hybrid logical clock and written to
-``sync_outbox`` (coalesced per field) and ``sync_clocks``, in the same
+``sync_outbox`` (coalesced per field) and the row clocks, in the same
 transaction as the data. Remote changes are applied with plain SQL, not the
 ORM, so they never come back here.
 """
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from crmdesk.domain.hlc import Clock, Stamp
+from crmdesk.services import sync_clocks
 from crmdesk.services.sync_entities import (
     DELETED,
     SYNCED_MODELS,
@@ -38,15 +39,11 @@ _clocks: weakref.WeakKeyDictionary[Database, Clock] = weakref.WeakKeyDictionary(
 
 _OUTBOX_UPSERT = text(
     "INSERT INTO sync_outbox (entity, row_id, field, value, stamp, base)"
-    " VALUES (:e, :r, :f, :v, :s,"
-    " (SELECT stamp FROM sync_clocks WHERE entity = :e AND row_id = :r AND field = :f))"
+    f" VALUES (:e, :r, :f, :v, :s, ({sync_clocks.FIELD_STAMP}))"
     " ON CONFLICT (entity, row_id, field) WHERE batch_id IS NULL"
     " DO UPDATE SET value = excluded.value, stamp = excluded.stamp"
 )
-_CLOCK_UPSERT = text(
-    "INSERT INTO sync_clocks (entity, row_id, field, stamp) VALUES (:e, :r, :f, :s)"
-    " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp"
-)
+_CLOCK_UPSERT = text(sync_clocks.UPSERT)
 
 
 def attach(session: Session) -> None:
@@ -101,13 +98,15 @@ def write_changes(conn: Connection, clk: Clock, changes: list[Captured]) -> None
         return
     params = []
     for entity, row_id, field, value in changes:
+        stamp = str(clk.now())
         params.append(
             {
                 "e": entity,
                 "r": row_id,
                 "f": field,
                 "v": json.dumps(value, ensure_ascii=False),
-                "s": str(clk.now()),
+                "s": stamp,
+                "stamps": sync_clocks.encode({field: stamp}),
             }
         )
     conn.execute(_OUTBOX_UPSERT, params)

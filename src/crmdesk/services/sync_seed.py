@@ -35,7 +35,7 @@ def seed_unsynced(db: Database) -> int:
                     session.execute(
                         text(
                             f"SELECT * FROM {spec.name} t WHERE NOT EXISTS (SELECT 1 FROM"
-                            " sync_clocks c WHERE c.entity = :e AND c.row_id = t.id)"
+                            " sync_row_clocks c WHERE c.entity = :e AND c.row_id = t.id)"
                             f" LIMIT {ROWS_PER_TRANSACTION}"
                         ),
                         {"e": spec.name},
@@ -60,7 +60,7 @@ def _seed_links(db: Database, spec: EntitySpec) -> int:
     with db.writing() as session:
         known = set(
             session.execute(
-                text("SELECT DISTINCT row_id FROM sync_clocks WHERE entity = :e"),
+                text("SELECT row_id FROM sync_row_clocks WHERE entity = :e"),
                 {"e": spec.name},
             ).scalars()
         )
@@ -105,7 +105,7 @@ def queue_tombstones(session: Session, entity: str, row_ids: Sequence[str]) -> N
         row_id
         for row_id in row_ids
         if conn.execute(
-            text("SELECT 1 FROM sync_clocks WHERE entity = :e AND row_id = :r LIMIT 1"),
+            text("SELECT 1 FROM sync_row_clocks WHERE entity = :e AND row_id = :r"),
             {"e": entity, "r": row_id},
         ).first()
     ]

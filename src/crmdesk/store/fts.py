@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Mapping
 
 import phonenumbers
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 ACTIVITY_TEXT_LIMIT = 20_000
@@ -54,55 +53,49 @@ def reindex_contacts(
     may give the national format of E.164 numbers already parsed (by E.164).
     """
     ids = sorted(set(contact_ids))
+    session.flush()  # the documents are read with plain SQL, below the ORM
     for start in range(0, len(ids), CHUNK):
         _reindex_chunk(session, ids[start : start + CHUNK], nationals or {})
 
 
 def _reindex_chunk(session: Session, ids: list[str], nationals: Mapping[str, str]) -> None:
-    marks = ", ".join(f":i{n}" for n in range(len(ids)))
-    params = {f"i{n}": contact_id for n, contact_id in enumerate(ids)}
-    rows = session.execute(
-        text(
-            "SELECT c.id, c.num, c.display_name, c.deleted_at, coalesce(co.display_name, ''),"
-            " c.notes, c.title FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
-            f" WHERE c.id IN ({marks})"
-        ),
-        params,
-    ).all()
+    # The DB-API connection of the session's transaction, without SQLAlchemy's
+    # per-statement and per-parameter processing (a first sync indexes every contact).
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    marks = ", ".join("?" * len(ids))
+    rows = dbapi.execute(
+        "SELECT c.id, c.num, c.display_name, c.deleted_at, coalesce(co.display_name, ''),"
+        " c.notes, c.title FROM contacts c LEFT JOIN contacts co ON co.id = c.company_id"
+        f" WHERE c.id IN ({marks})",
+        ids,
+    ).fetchall()
     if not rows:
         return
     nums = ", ".join(str(int(r[1])) for r in rows)
-    session.execute(text(f"DELETE FROM contact_fts WHERE rowid IN ({nums})"))
+    dbapi.execute(f"DELETE FROM contact_fts WHERE rowid IN ({nums})")
     live = [r for r in rows if r[3] is None]
     if not live:
         return
     emails: dict[str, list[str]] = {}
-    for contact_id, address in session.execute(
-        text(f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks})"),
-        params,
+    for contact_id, address in dbapi.execute(
+        f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks})", ids
     ):
         emails.setdefault(contact_id, []).append(address)
     phones: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    for contact_id, raw, e164 in session.execute(
-        text(f"SELECT contact_id, raw, e164 FROM contact_phones WHERE contact_id IN ({marks})"),
-        params,
+    for contact_id, raw, e164 in dbapi.execute(
+        f"SELECT contact_id, raw, e164 FROM contact_phones WHERE contact_id IN ({marks})", ids
     ):
         phones.setdefault(contact_id, []).append((raw, e164, nationals.get(e164 or "")))
     activity: dict[str, list[str]] = {}
-    for contact_id, body in session.execute(
-        text(
-            "SELECT contact_id, text FROM (SELECT contact_id, text, row_number() OVER"
-            " (PARTITION BY contact_id ORDER BY occurred_at DESC) AS n FROM activities"
-            f" WHERE contact_id IN ({marks}) AND deleted_at IS NULL AND text != '')"
-            " WHERE n <= :n ORDER BY contact_id, n"
-        ),
-        {**params, "n": RECENT_ACTIVITIES},
+    for contact_id, body in dbapi.execute(
+        "SELECT contact_id, text FROM (SELECT contact_id, text, row_number() OVER"
+        " (PARTITION BY contact_id ORDER BY occurred_at DESC) AS n FROM activities"
+        f" WHERE contact_id IN ({marks}) AND deleted_at IS NULL AND text != '')"
+        " WHERE n <= ? ORDER BY contact_id, n",
+        [*ids, RECENT_ACTIVITIES],
     ):
         activity.setdefault(contact_id, []).append(body)
-    # The DB-API connection of the session's transaction: one executemany without
-    # SQLAlchemy's per-row parameter processing (a first sync indexes every contact).
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
     dbapi.executemany(
         "INSERT INTO contact_fts (rowid, name, company, emails, phones, notes, activity)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",

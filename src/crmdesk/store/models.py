@@ -286,14 +286,14 @@ class SyncState(Base):
     value: Mapped[str]
 
 
-class SyncClock(Base):
-    """The stamp of the value a synced field holds in this database."""
+class SyncRowClock(Base):
+    """The stamps of the values a synced row's fields hold in this database
+    (``stamps``: a JSON object, field name -> stamp)."""
 
-    __tablename__ = "sync_clocks"
+    __tablename__ = "sync_row_clocks"
     entity: Mapped[str] = mapped_column(primary_key=True)
     row_id: Mapped[str] = mapped_column(primary_key=True)
-    field: Mapped[str] = mapped_column(primary_key=True)
-    stamp: Mapped[str]
+    stamps: Mapped[str] = mapped_column(Text)
 
 
 class SyncOutboxEntry(Base):

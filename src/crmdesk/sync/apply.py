@@ -2,8 +2,8 @@
 
 A page of changes is applied inside the caller's write transaction:
 
-1. Each change is compared with the stamp of the local value
-   (``sync_clocks``); only a newer stamp wins. A local edit still in the
+1. Each change is compared with the stamp of the local value (the row's
+   clocks, ``sync_row_clocks``); only a newer stamp wins. A local edit still in the
    outbox has its own (local) stamp there, so it keeps its value when it is
    the newer one, and is pushed later.
 2. Winning fields are grouped into rows. Existing rows are updated; missing
@@ -24,12 +24,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.hlc import Clock
+from crmdesk.services import sync_clocks
 from crmdesk.services.sync_entities import DELETED, WRITE_ORDER, EntitySpec, spec
 from crmdesk.store import fts
 from crmdesk.sync.derive import depends_on, derived, now_text, stamp_time
@@ -41,6 +41,7 @@ CHUNK = 400
 PLACEHOLDER_NAME = "Colleague on another computer"
 RowKey = tuple[str, str]
 Incoming = dict[RowKey, dict[str, tuple[Any, str]]]  # field -> (value, stamp)
+Clocks = list[dict[str, str]]  # sync_clocks.UPSERT parameters: one row's new stamps each
 
 
 @dataclass
@@ -135,8 +136,8 @@ class Applier:
             if held is None or change.stamp > held[1]:
                 fields[change.field] = (change.value, change.stamp)
         latest = max((c.stamp for c in changes), default="")
-        rows, clocks = self._winners(incoming)
-        return self._apply(rows, clocks, len(changes), latest)
+        rows, clocks, applied = self._winners(incoming)
+        return self._apply(rows, clocks, applied, len(changes), latest)
 
     def apply_rows(self, entity: str, rows: list[list[Any]]) -> ApplyCounts:
         """Apply one entity's compact snapshot rows (``[row_id, field, value, stamp, ...]``)."""
@@ -148,38 +149,44 @@ class Applier:
             return self.counts
         local = self._local_stamps([(entity, row[0]) for row in rows])
         winners: dict[RowKey, dict[str, Any]] = {}
-        clocks: list[tuple[str, str, str, str]] = []
+        clocks: Clocks = []
+        new: dict[int, list[list[Any]]] = defaultdict(list)  # by number of fields
+        applied = 0
         for row in rows:
             key = (entity, row[0])
-            if key in local:  # fields held here too: per field, the newer stamp wins
-                held, stamps = self._winners({key: _row_fields(row)}, local)
+            fields = len(row) // 3
+            if key in local or not 0 < fields <= sync_clocks.MAX_SQL_FIELDS:
+                # Fields held here too: per field, the newer stamp wins.
+                held, stamps, count = self._winners({key: _row_fields(row)}, local)
                 winners.update(held)
                 clocks += stamps
+                applied += count
                 continue
             # A row new here (every row of a first sync): all its fields win.
             winners[key] = dict(zip(row[1::3], row[2::3], strict=True))
-            clocks += zip(repeat(entity), repeat(row[0]), row[1::3], row[3::3], strict=False)
+            new[fields].append([entity, *row])
+            applied += fields
+        for fields, params in new.items():
+            self.sql.executemany(sync_clocks.snapshot_upsert(fields), params)
         latest = max((max(row[3::3], default="") for row in rows), default="")
-        return self._apply(winners, clocks, received, str(latest))
+        return self._apply(winners, clocks, applied, received, str(latest))
 
     def _apply(
         self,
         rows: dict[RowKey, dict[str, Any]],
-        clocks: list[tuple[str, str, str, str]],
+        clocks: Clocks,
+        applied: int,
         received: int,
         latest: str,
     ) -> ApplyCounts:
-        """Write the winning fields (``rows``) and their stamps (``clocks``)."""
+        """Write the winning fields (``rows``, ``applied`` of them) and their stamps
+        (``clocks``)."""
         self.counts.received += received
-        self.counts.applied += len(clocks)
-        self.counts.kept_local += received - len(clocks)
+        self.counts.applied += applied
+        self.counts.kept_local += received - applied
         if latest:
             self.clock.observe(latest)
-        self.sql.executemany(
-            "INSERT INTO sync_clocks (entity, row_id, field, stamp) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp",
-            clocks,
-        )
+        self.sql.executemany(sync_clocks.UPSERT, clocks)
         self._merge_pending(rows)
         self._write_rows(rows)
         self.counts.waiting = int(
@@ -220,13 +227,14 @@ class Applier:
 
     def _winners(
         self, incoming: Incoming, local: dict[RowKey, dict[str, str]] | None = None
-    ) -> tuple[dict[RowKey, dict[str, Any]], list[tuple[str, str, str, str]]]:
-        """The fields newer than the local value (``local``: the field clocks here,
-        read when not given), by row, and their stamps for the field clocks."""
+    ) -> tuple[dict[RowKey, dict[str, Any]], Clocks, int]:
+        """The fields newer than the local value (``local``: the clocks here, read
+        when not given) by row, their rows' new stamps, and how many fields won."""
         if local is None:
             local = self._local_stamps(list(incoming))
         rows: dict[RowKey, dict[str, Any]] = {}
-        clocks: list[tuple[str, str, str, str]] = []
+        clocks: Clocks = []
+        applied = 0
         for key, fields in incoming.items():
             mine = local.get(key)
             if mine:
@@ -235,23 +243,25 @@ class Applier:
                     continue
             entity, row_id = key
             rows[key] = {f: v for f, (v, _) in fields.items()}
-            clocks += [(entity, row_id, f, stamp) for f, (_, stamp) in fields.items()]
-        return rows, clocks
+            stamps = {f: stamp for f, (_, stamp) in fields.items()}
+            clocks.append({"e": entity, "r": row_id, "stamps": sync_clocks.encode(stamps)})
+            applied += len(stamps)
+        return rows, clocks, applied
 
     def _local_stamps(self, keys: list[RowKey]) -> dict[RowKey, dict[str, str]]:
         by_entity: dict[str, list[str]] = defaultdict(list)
         for entity, row_id in keys:
             by_entity[entity].append(row_id)
-        found: dict[RowKey, dict[str, str]] = defaultdict(dict)
+        found: dict[RowKey, dict[str, str]] = {}
         for entity, row_ids in by_entity.items():
             for chunk in _chunks(sorted(row_ids)):
                 marks = ", ".join("?" * len(chunk))
-                for row_id, name, stamp in self.sql.execute(
-                    "SELECT row_id, field, stamp FROM sync_clocks"
+                for row_id, stamps in self.sql.execute(
+                    "SELECT row_id, stamps FROM sync_row_clocks"
                     f" WHERE entity = ? AND row_id IN ({marks})",
                     (entity, *chunk),
                 ):
-                    found[(entity, row_id)][name] = stamp
+                    found[(entity, row_id)] = sync_clocks.decode(stamps)
         return found
 
     # -- step 2: rows waiting for more fields or their parent ---------------
@@ -359,12 +369,16 @@ class Applier:
         table = entity_spec.name
         if entity_spec.composite:
             a, b = entity_spec.key
-            for row_id in row_ids:
-                keys = entity_spec.key_values(row_id)
-                if self.sql.execute(
-                    f"SELECT 1 FROM {table} WHERE {a} = ? AND {b} = ?", (keys[a], keys[b])
-                ).fetchone():
-                    found.add(row_id)
+            wanted = {row_id: entity_spec.key_values(row_id) for row_id in row_ids}
+            by_pair = {(keys[a], keys[b]): row_id for row_id, keys in wanted.items()}
+            firsts = sorted({keys[a] for keys in wanted.values()})
+            for chunk in _chunks(firsts):
+                marks = ", ".join("?" * len(chunk))
+                for pair in self.sql.execute(
+                    f"SELECT {a}, {b} FROM {table} WHERE {a} IN ({marks})", chunk
+                ):
+                    if tuple(pair) in by_pair:
+                        found.add(by_pair[tuple(pair)])
             return found
         for chunk in _chunks(row_ids):
             marks = ", ".join("?" * len(chunk))
@@ -384,9 +398,9 @@ class Applier:
             found.update(
                 r[0]
                 for r in self.sql.execute(
-                    "SELECT row_id FROM sync_clocks WHERE entity = ? AND field = ?"
-                    f" AND row_id IN ({marks})",
-                    (entity_spec.name, DELETED, *chunk),
+                    "SELECT row_id FROM sync_row_clocks WHERE entity = ?"
+                    f" AND row_id IN ({marks}) AND json_extract(stamps, ?) IS NOT NULL",
+                    (entity_spec.name, *chunk, sync_clocks.path(DELETED)),
                 )
             )
         return found
@@ -499,8 +513,8 @@ class Applier:
     def _deleted_at(self, entity: str, row_id: str) -> str:
         """When a row was deleted: the time of its tombstone's stamp."""
         stamp = self.sql.execute(
-            "SELECT stamp FROM sync_clocks WHERE entity = ? AND row_id = ? AND field = ?",
-            (entity, row_id, DELETED),
+            "SELECT json_extract(stamps, ?) FROM sync_row_clocks WHERE entity = ? AND row_id = ?",
+            (sync_clocks.path(DELETED), entity, row_id),
         ).fetchone()[0]
         return stamp_time(str(stamp))
 

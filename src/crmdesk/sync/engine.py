@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.hlc import Clock
 from crmdesk.errors import CrmdeskError, SyncCancelled, SyncError, SyncLoginRequired
-from crmdesk.services import audit, sync_capture, sync_seed
+from crmdesk.services import audit, sync_capture, sync_clocks, sync_seed
 from crmdesk.services.app import Crm
 from crmdesk.services.sync_entities import WRITE_ORDER, specs
 from crmdesk.services.sync_status import read_state, write_state
@@ -318,10 +318,10 @@ class SyncEngine:
                 )
                 session.execute(
                     text(
-                        "UPDATE sync_clocks SET stamp = :s WHERE entity = :e AND row_id = :r"
-                        " AND field = :f AND stamp > :s"
+                        "UPDATE sync_row_clocks SET stamps = json_set(stamps, :p, :s)"
+                        " WHERE entity = :e AND row_id = :r AND json_extract(stamps, :p) > :s"
                     ),
-                    {"s": stamp, "e": entity, "r": row_id, "f": name},
+                    {"s": stamp, "e": entity, "r": row_id, "p": sync_clocks.path(name)},
                 )
             write_state(session, clock=str(clk.last()))
 
@@ -450,19 +450,20 @@ class SyncEngine:
         return differing
 
     def local_summary(self) -> dict[str, tuple[int, str]]:
-        """Per entity: rows with a field clock here and the checksum of the clocks."""
+        """Per entity: rows with a clock here and the checksum of their field clocks."""
         out: dict[str, tuple[int, str]] = {}
         with self.db.reading() as session:
             conn = session.connection().connection.dbapi_connection
             assert conn is not None
             for entity in specs():
                 rows = conn.execute(
-                    "SELECT count(DISTINCT row_id) FROM sync_clocks WHERE entity = ?", (entity,)
+                    "SELECT count(*) FROM sync_row_clocks WHERE entity = ?", (entity,)
                 ).fetchone()[0]
                 if rows:
-                    keys = conn.execute(  # as UTF-8 bytes, ready to hash
-                        "SELECT CAST(entity || '|' || row_id || '|' || field || '|' || stamp"
-                        " AS BLOB) FROM sync_clocks WHERE entity = ?",
+                    keys = conn.execute(  # one per field, as UTF-8 bytes ready to hash
+                        "SELECT CAST(c.entity || '|' || c.row_id || '|' || f.key || '|' || f.value"
+                        " AS BLOB) FROM sync_row_clocks c, json_each(c.stamps) f"
+                        " WHERE c.entity = ?",
                         (entity,),
                     )
                     value = xor_of_digests(map(itemgetter(0), keys))
