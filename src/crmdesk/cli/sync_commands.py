@@ -38,7 +38,8 @@ def _password(required: bool) -> str | None:
 
 def sync(crm: Crm, args: argparse.Namespace) -> int:
     """Sync now (remembering --server/--user), or show the status with --status."""
-    from crmdesk.sync.engine import SyncEngine, describe
+    from crmdesk.sync.engine import SyncEngine
+    from crmdesk.sync.report import describe
 
     if args.status:
         return sync_status(crm, args)

@@ -19,15 +19,10 @@ stopped at any point (network gone, cancel, crash) resumes where it was:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -35,25 +30,25 @@ from sqlalchemy.orm import Session
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.hlc import Clock
 from crmdesk.errors import CrmdeskError, SyncCancelled, SyncError, SyncLoginRequired
-from crmdesk.services import audit, sync_capture, sync_clocks, sync_seed
+from crmdesk.services import audit, sync_capture, sync_seed
 from crmdesk.services.app import Crm
-from crmdesk.services.sync_entities import WRITE_ORDER, specs
+from crmdesk.services.sync_entities import WRITE_ORDER
 from crmdesk.services.sync_status import read_state, write_state
 from crmdesk.store import fts
 from crmdesk.store.types import format_utc
+from crmdesk.sync import checksums, outbox
 from crmdesk.sync.apply import Applier, ApplyCounts
 from crmdesk.sync.protocol import (
     MAX_PAGE,
     MAX_SNAPSHOT_ROWS,
     PROTOCOL_VERSION,
-    Change,
     LoginRequest,
     PullResponse,
     PushRequest,
     SnapshotRows,
     checksum_hex,
-    xor_of_digests,
 )
+from crmdesk.sync.report import SyncReport
 from crmdesk.sync.transport import ServerRefused, Transport
 
 log = logging.getLogger(__name__)
@@ -64,26 +59,6 @@ PUSH_BATCH = 1000
 PAGE = 2000
 SNAPSHOT_PAGE = 10_000  # rows (of one entity) per snapshot page
 Progress = Callable[[str, int, int | None], None]
-
-
-@dataclass
-class SyncReport:
-    """What one sync did."""
-
-    pushed: int = 0
-    batches: int = 0
-    pulled: int = 0
-    applied: int = 0
-    created: int = 0
-    deleted: int = 0
-    conflicts: int = 0
-    snapshot: bool = False
-    resynced: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    clock_offset_ms: int = 0
-    cursor: int = 0
-    duplicates: int = 0  # open duplicate proposals after the sync
-    touched_contacts: set[str] = field(default_factory=set)
 
 
 class SyncEngine:
@@ -237,7 +212,7 @@ class SyncEngine:
         restamped = False
         while True:
             self._check_cancel()
-            batch_id, seq, changes = self._next_batch()
+            batch_id, seq, changes = outbox.next_batch(self.db, self.push_batch)
             if not changes:
                 return
             self.progress("push", done, total)
@@ -247,7 +222,7 @@ class SyncEngine:
             except ServerRefused as exc:
                 if exc.code != "clock_ahead" or restamped:
                     raise
-                self._restamp()
+                outbox.restamp(self.db)
                 restamped = True
                 continue
             with self.db.writing() as session:
@@ -260,70 +235,6 @@ class SyncEngine:
             done += len(changes)
             self.report.pushed += len(changes)
             self.report.batches += 1
-
-    def _next_batch(self) -> tuple[str, int, list[Change]]:
-        """The batch in flight, or a new one made of the oldest outbox rows."""
-        with self.db.writing() as session:
-            state = read_state(session)
-            seq = int(state.get("push_seq", "0")) + 1
-            batch_id = state.get("push_batch")
-            if batch_id is None:
-                ids = list(
-                    session.execute(
-                        text(
-                            "SELECT id FROM sync_outbox WHERE batch_id IS NULL ORDER BY id LIMIT :n"
-                        ),
-                        {"n": self.push_batch},
-                    ).scalars()
-                )
-                if not ids:
-                    return "", seq, []
-                batch_id = str(uuid.uuid4())
-                session.execute(
-                    text(
-                        "UPDATE sync_outbox SET batch_id = :b WHERE batch_id IS NULL"
-                        " AND id <= :last"
-                    ),
-                    {"b": batch_id, "last": ids[-1]},
-                )
-                write_state(session, push_batch=batch_id)
-            rows = session.execute(
-                text(
-                    "SELECT entity, row_id, field, value, stamp, base FROM sync_outbox"
-                    " WHERE batch_id = :b ORDER BY id"
-                ),
-                {"b": batch_id},
-            ).all()
-        changes = [
-            Change(entity=e, row_id=r, field=f, value=json.loads(v), stamp=s, base=b)
-            for e, r, f, v, s, b in rows
-        ]
-        return batch_id, seq, changes
-
-    def _restamp(self) -> None:
-        """The server refused stamps of a clock that ran ahead (and stored nothing):
-        stamp every change still in the outbox again, now on the server's time."""
-        with self.db.writing() as session:
-            conn = session.connection()
-            clk = sync_capture.load_clock(conn, self.db)
-            clk.rewind()
-            rows = session.execute(
-                text("SELECT id, entity, row_id, field FROM sync_outbox ORDER BY id")
-            ).all()
-            for outbox_id, entity, row_id, name in rows:
-                stamp = str(clk.now())
-                session.execute(
-                    text("UPDATE sync_outbox SET stamp = :s WHERE id = :i"),
-                    {"s": stamp, "i": outbox_id},
-                )
-                session.execute(
-                    text(
-                        "UPDATE sync_row_clocks SET stamps = json_set(stamps, :p, :s)"
-                        " WHERE entity = :e AND row_id = :r AND json_extract(stamps, :p) > :s"
-                    ),
-                    {"s": stamp, "e": entity, "r": row_id, "p": sync_clocks.path(name)},
-                )
-            write_state(session, clock=str(clk.last()))
 
     # -- pull and snapshot ----------------------------------------------------------
 
@@ -451,24 +362,7 @@ class SyncEngine:
 
     def local_summary(self) -> dict[str, tuple[int, str]]:
         """Per entity: rows with a clock here and the checksum of their field clocks."""
-        out: dict[str, tuple[int, str]] = {}
-        with self.db.reading() as session:
-            conn = session.connection().connection.dbapi_connection
-            assert conn is not None
-            for entity in specs():
-                rows = conn.execute(
-                    "SELECT count(*) FROM sync_row_clocks WHERE entity = ?", (entity,)
-                ).fetchone()[0]
-                if rows:
-                    keys = conn.execute(  # one per field, as UTF-8 bytes ready to hash
-                        "SELECT CAST(c.entity || '|' || c.row_id || '|' || f.key || '|' || f.value"
-                        " AS BLOB) FROM sync_row_clocks c, json_each(c.stamps) f"
-                        " WHERE c.entity = ?",
-                        (entity,),
-                    )
-                    value = xor_of_digests(map(itemgetter(0), keys))
-                    out[entity] = (int(rows), checksum_hex(value))
-        return out
+        return checksums.local_summary(self.db)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -513,21 +407,3 @@ class SyncEngine:
                 write_state(session, last_error=message)
         except CrmdeskError:
             log.exception("could not record the sync error")
-
-
-def describe(report: SyncReport) -> dict[str, Any]:
-    """The report as plain data (CLI JSON output)."""
-    return {
-        "pushed": report.pushed,
-        "batches": report.batches,
-        "pulled": report.pulled,
-        "applied": report.applied,
-        "created": report.created,
-        "deleted": report.deleted,
-        "conflicts": report.conflicts,
-        "snapshot": report.snapshot,
-        "resynced": report.resynced,
-        "warnings": report.warnings,
-        "cursor": report.cursor,
-        "duplicates": report.duplicates,
-    }
