@@ -89,9 +89,10 @@ class Crm:
         region: str | None = None,
         currency: str | None = None,
         owner: str | None = None,
+        recovery_code: str | None = None,
     ) -> Crm:
-        """Create a new encrypted database with its owner user."""
-        db = Database.create(path, passphrase)
+        """Create a new encrypted database with its owner user (and a recovery code)."""
+        db = Database.create(path, passphrase, recovery_code=recovery_code)
         users.create_owner(db, owner)
         crm = cls(db, region=region, currency=currency)
         crm.save_setting("region", crm.ctx.region)
