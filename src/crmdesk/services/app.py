@@ -106,9 +106,24 @@ class Crm:
         """Unlock an existing database."""
         return cls(Database.open(path, passphrase), region=region, currency=currency)
 
+    @classmethod
+    def recover(
+        cls, path: Path, recovery_code: str, new_passphrase: str, *, region: str | None = None
+    ) -> Crm:
+        """Set a new passphrase with the recovery code (the old one was forgotten) and open."""
+        return cls(Database.recover(path, recovery_code, new_passphrase), region=region)
+
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Wrap the database key with a new passphrase (the file is not re-encrypted)."""
+        self.db.change_passphrase(old, new)
+
+    def check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase (or UnlockThrottled) unless it is this database's."""
+        self.db.check_passphrase(passphrase)
 
     @property
     def region(self) -> str:
