@@ -34,7 +34,7 @@ def test_create_database_by_typing_the_passphrase_twice(qtbot, ops, home: Path) 
 
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     # Made: the recovery code is shown once, and the user must say it was noted.
-    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=30_000)
     assert keyfile.normalise_recovery_code(dialog.recovery.value)
     assert not dialog.recovery.continue_button.isEnabled()
     dialog.recovery.noted.setChecked(True)
