@@ -103,6 +103,8 @@ def test_unlock_dialog_says_how_long_to_wait(qtbot, ops, tmp_path: Path) -> None
         qtbot.waitUntil(lambda: not dialog._busy and dialog.open_error.isVisible(), timeout=SLOW)
     assert "Too many wrong passphrases: wait 30 seconds" in dialog.open_error.text()
     assert not dialog.unlock_button.isEnabled()
+    qtbot.keyClick(dialog.open_pass, Qt.Key.Key_Return)  # Enter does not try either
+    assert not dialog._busy
     _shot(dialog, "unlock-throttled")
 
 

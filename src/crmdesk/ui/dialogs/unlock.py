@@ -300,7 +300,7 @@ class UnlockDialog(QDialog):
             self.resize(self.width(), need)
 
     def _unlock(self) -> None:
-        if self._busy:
+        if self._busy or self._wait.isActive():  # Enter while the wait counts down
             return
         text = self.open_file.currentText().strip()
         passphrase = self.open_pass.text()
@@ -323,7 +323,8 @@ class UnlockDialog(QDialog):
                 keyring_store.forget(path)  # unticked: do not keep it any longer
             return crm
 
-        self._run(work, path, "Unlocking…")
+        self._set_busy(True, "Unlocking…")
+        self._ops.read(work, lambda crm: self._done(crm, path), self._failed)
 
     def _create(self) -> None:
         if self._busy or not self._check_create():
@@ -369,10 +370,6 @@ class UnlockDialog(QDialog):
         self._open_error(
             f"Too many wrong passphrases: wait {describe_wait(self._wait_left)}, then try again."
         )
-
-    def _run(self, work: object, path: Path, doing: str) -> None:
-        self._set_busy(True, doing)
-        self._ops.read(work, lambda crm: self._done(crm, path), self._failed)  # type: ignore[arg-type]
 
     def _set_busy(self, busy: bool, doing: str = "") -> None:
         self._busy = busy
