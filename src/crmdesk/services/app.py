@@ -12,13 +12,11 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
-from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
-from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
@@ -27,6 +25,8 @@ from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
+    from crmdesk.services.contact_merge import MergeService
+    from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
@@ -54,11 +54,23 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
-        self.duplicates = DuplicateService(self.ctx)
-        self.merges = MergeService(self.ctx)
 
-    # Imported on first use: most sessions never export or import, and these
-    # modules cost a tenth of a second of every start-up.
+    # Imported on first use: most sessions never export, import or merge, and
+    # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """Possible duplicate contacts found after a sync, and their dismissal."""
+        from crmdesk.services.duplicates import DuplicateService
+
+        return DuplicateService(self.ctx)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging two contacts into one, and undoing it."""
+        from crmdesk.services.contact_merge import MergeService
+
+        return MergeService(self.ctx)
+
     @cached_property
     def exports(self) -> ExportService:
         """Writing data to CSV, vCard and iCalendar files."""
@@ -89,9 +101,10 @@ class Crm:
         region: str | None = None,
         currency: str | None = None,
         owner: str | None = None,
+        recovery_code: str | None = None,
     ) -> Crm:
-        """Create a new encrypted database with its owner user."""
-        db = Database.create(path, passphrase)
+        """Create a new encrypted database with its owner user (and a recovery code)."""
+        db = Database.create(path, passphrase, recovery_code=recovery_code)
         users.create_owner(db, owner)
         crm = cls(db, region=region, currency=currency)
         crm.save_setting("region", crm.ctx.region)
@@ -105,9 +118,24 @@ class Crm:
         """Unlock an existing database."""
         return cls(Database.open(path, passphrase), region=region, currency=currency)
 
+    @classmethod
+    def recover(
+        cls, path: Path, recovery_code: str, new_passphrase: str, *, region: str | None = None
+    ) -> Crm:
+        """Set a new passphrase with the recovery code (the old one was forgotten) and open."""
+        return cls(Database.recover(path, recovery_code, new_passphrase), region=region)
+
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Wrap the database key with a new passphrase (the file is not re-encrypted)."""
+        self.db.change_passphrase(old, new)
+
+    def check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase (or UnlockThrottled) unless it is this database's."""
+        self.db.check_passphrase(passphrase)
 
     @property
     def region(self) -> str:
