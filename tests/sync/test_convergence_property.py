@@ -27,6 +27,7 @@ from crmdesk.errors import NotFound, SyncError, ValidationError
 from crmdesk.server import tables
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch, PhoneInput
+from crmdesk.store import keyfile
 from crmdesk.sync.engine import SyncEngine
 
 USERS = ("anna", "bo", "cai")
@@ -73,6 +74,7 @@ class ThreeLaptops(RuleBasedStateMachine):
         for user in USERS:
             path = self.folder / f"{user}.db"
             shutil.copy(world.blank, path)
+            shutil.copy(keyfile.path_for(world.blank), keyfile.path_for(path))
             crm = Crm.open(path, PASSPHRASE)
             SyncEngine(crm).configure(self.proxy.url, user)
             self.laptops.append(crm)
