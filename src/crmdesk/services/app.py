@@ -6,11 +6,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
-from crmdesk.services import audit, users
+from crmdesk.services import audit, stored_settings, users
 from crmdesk.services.activities import ActivityService
 from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
@@ -23,13 +21,14 @@ from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
+from crmdesk.services.trash import TrashService
 from crmdesk.store.database import Database
-from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
+    from crmdesk.services.privacy import PrivacyService
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -56,6 +55,7 @@ class Crm:
         self.sync = SyncStatusService(self.ctx)
         self.duplicates = DuplicateService(self.ctx)
         self.merges = MergeService(self.ctx)
+        self.trash = TrashService(self.ctx)
 
     # Imported on first use: most sessions never export or import, and these
     # modules cost a tenth of a second of every start-up.
@@ -65,6 +65,13 @@ class Crm:
         from crmdesk.services.exports import ExportService
 
         return ExportService(self.ctx)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        """A person's export and erasure, and the retention review."""
+        from crmdesk.services.privacy import PrivacyService
+
+        return PrivacyService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:
@@ -129,21 +136,11 @@ class Crm:
 
     def stored_settings(self) -> dict[str, str]:
         """Settings kept inside the database (shared by everyone using it)."""
-        with self.db.reading() as session:
-            return {s.key: s.value for s in session.execute(select(Setting)).scalars()}
+        return stored_settings.read_all(self.db)
 
     def save_setting(self, key: str, value: str) -> None:
         """Keep a setting inside the database."""
-        with self.ctx.write() as uow:
-            row = uow.session.get(Setting, key)
-            old = row.value if row else None
-            if old == value:
-                return
-            if row is None:
-                uow.session.add(Setting(key=key, value=value))
-            else:
-                row.value = value
-            uow.record("update", "setting", key, key, {key: [old, value]})
+        stored_settings.save(self.ctx, key, value)
 
     def verify_audit(self) -> audit.ChainReport:
         """Check the audit trail's hash chain."""

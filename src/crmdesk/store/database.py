@@ -149,6 +149,13 @@ class Database:
         self._raw_key = cipher.derive_key(self.path, new_passphrase)
         self.engine.dispose()
 
+    def flush_wal(self) -> None:
+        """Copy the write-ahead log into the file and truncate it, so the log keeps
+        no old images of pages (after an erasure)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.commit()
+
     def backup_to(self, target: Path) -> None:
         """Write a consistent encrypted copy (same passphrase) to ``target``."""
         target = Path(target)
