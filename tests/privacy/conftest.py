@@ -4,6 +4,7 @@ real sync servers of ``tests/server`` (both backends) and ``tests/sync``."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-from live import postgres_url, sync_server  # noqa: F401  (fixtures)
+from live import LiveServer, postgres_url, sync_server  # noqa: F401  (fixtures)
+from synctools import USER_PASSWORD, new_replica
 
 from crmdesk.domain.clock import utcnow
+from crmdesk.server import accounts
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import (
     AddressInput,
@@ -22,6 +25,7 @@ from crmdesk.services.inputs import (
     LineInput,
     PhoneInput,
 )
+from crmdesk.sync.engine import SyncEngine
 
 
 def add_person(crm: Crm, first: str, last: str, email: str, phone: str) -> str:
@@ -54,3 +58,25 @@ def person(crm: Crm) -> str:
     return add_person(
         crm, "Quillon", "Zarvaxe", "quillon.zarvaxe@canary.example", "+358 40 9182736"
     )
+
+
+@pytest.fixture
+def laptops(
+    tmp_path: Path,
+    sync_server: LiveServer,  # noqa: F811  (the fixture imported above)
+) -> Iterator[Callable[[str], Crm]]:
+    """Makes laptops that sync with ``sync_server`` (SQLite, then PostgreSQL) as a
+    salesperson of that name (created on the server on first use)."""
+    made: list[Crm] = []
+
+    def make(user: str) -> Crm:
+        if user not in {u.username for u in accounts.list_users(sync_server.db)}:
+            sync_server.add_user(user, "salesperson", USER_PASSWORD)
+        crm = new_replica(tmp_path, f"{user}-{len(made)}")
+        SyncEngine(crm).configure(sync_server.url, user)
+        made.append(crm)
+        return crm
+
+    yield make
+    for crm in made:
+        crm.close()
