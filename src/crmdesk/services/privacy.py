@@ -164,7 +164,7 @@ class PrivacyService:
                 raise ValidationError(
                     "Only a person can be erased; a company is not personal data."
                 )
-            if _folded(typed_name) != _folded(name[0]):
+            if not name_matches(typed_name, name[0]):
                 raise NotConfirmed(
                     "The name typed does not match the person's name; nothing was erased."
                 )
@@ -205,8 +205,9 @@ class PrivacyService:
         return [ReviewLead(r[0], r[1], parse_utc(r[2])) for r in rows]
 
 
-def _folded(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def name_matches(typed: str, name: str) -> bool:
+    """Whether ``typed`` is ``name`` (ignoring case and extra spaces): the erase check."""
+    return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
 
 
 def _exists(session: Session, contact_id: str) -> bool:

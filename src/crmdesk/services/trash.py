@@ -14,7 +14,7 @@ from crmdesk.domain.clock import utcnow
 from crmdesk.errors import NotInTrash, ValidationError
 from crmdesk.services import purge
 from crmdesk.services.context import Context
-from crmdesk.services.permissions import require
+from crmdesk.services.permissions import allowed, require
 from crmdesk.store.models import Activity, AuditEntry, Contact, Deal, FollowUp, User
 from crmdesk.store.types import parse_utc
 
@@ -77,6 +77,11 @@ class TrashService:
                 ]
         found.sort(key=lambda item: item.deleted_at, reverse=True)
         return found[:limit]
+
+    def may_purge(self) -> bool:
+        """Whether the acting user may purge (the owner)."""
+        with self.ctx.read() as session:
+            return allowed(session, self.ctx.actor_id, permissions.PURGE)
 
     def restore(self, kind: str, item_id: str) -> None:
         """Bring one record back from the trash."""

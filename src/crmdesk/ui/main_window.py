@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,7 +31,7 @@ from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
-from crmdesk.ui.ops import ChangeSet, Ops
+from crmdesk.ui.ops import ChangeSet, Ops, describe
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
 from crmdesk.ui.panes.followups import FollowUpsPane
@@ -160,6 +162,14 @@ class MainWindow(QMainWindow):
         self._action(contact, "Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P")
         self._action(contact, "New &follow-up…", self.new_followup, "Ctrl+K")
         self._action(contact, "New d&eal…", self.activity.new_deal)
+        contact.addSeparator()
+        self._action(
+            contact,
+            "E&xport everything about this person…",
+            self.export_person,
+            tip="A person's data as JSON and vCard, for a privacy request",
+        )
+        self._action(contact, "Erase this pe&rson…", self.erase_person, tip="Owner only")
         view = bar.addMenu("&View")
         self._action(
             view,
@@ -167,6 +177,7 @@ class MainWindow(QMainWindow):
             lambda: self.ops.changes_applied.emit(ChangeSet(everything=True)),
             QKeySequence.StandardKey.Refresh,
         )
+        self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)
@@ -388,6 +399,45 @@ class MainWindow(QMainWindow):
         dialog.undoable.connect(self.offer_undo)
         dialog.addAction(self.undo_action)  # Ctrl+Z works in the dialog too
         dialog.show()
+        return dialog
+
+    def open_trash(self) -> QWidget:
+        """View ▸ Trash…"""
+        from crmdesk.ui.dialogs.trash import TrashDialog
+
+        dialog = TrashDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def export_person(self) -> None:
+        """Write everything about the shown person into a folder the user picks."""
+        card = self.activity.card
+        if card is None or card.is_company:
+            self.show_message("Select a person first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, f"Export {card.display_name} to")
+        if folder:
+            self.ops.write(
+                lambda: self.crm.privacy.export(card.id, Path(folder)),
+                ChangeSet(),
+                lambda files: self.show_message(f"Wrote {files.json.name} and {files.vcard.name}."),
+                lambda exc: QMessageBox.warning(self, "Export", describe(exc)),
+            )
+
+    def erase_person(self) -> QWidget | None:
+        """Contact ▸ Erase this person… (asks for the name)."""
+        from crmdesk.ui.dialogs.privacy import EraseDialog
+
+        card = self.activity.card
+        if card is None or card.is_company:
+            self.show_message("Select a person first.")
+            return None
+        dialog = EraseDialog(self.crm, self.ops, card.id, card.display_name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.activity.show_contact(None))
+        dialog.accepted.connect(lambda: self.show_message(f"Erased {card.display_name}."))
+        dialog.open()
         return dialog
 
     def generate_demo(self) -> None:
