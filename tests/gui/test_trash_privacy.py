@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch, EmailInput
@@ -73,10 +73,20 @@ def test_erase_waits_for_the_name_typed(qtbot, crm: Crm, ops) -> None:  # type: 
     assert crm.verify_audit().ok
 
 
-def test_menus_reach_trash_and_privacy(window, qtbot, crm: Crm) -> None:  # type: ignore[no-untyped-def]
+def test_menus_reach_trash_and_privacy(window, qtbot, crm: Crm, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     texts = {a.text() for a in window.findChildren(QAction)}
     assert {"&Trash…", "E&xport everything about this person…", "Erase this pe&rson…"} <= texts
     trash = window.open_trash()
     qtbot.waitUntil(lambda: trash.empty.isVisible())
     trash.close()
     assert window.erase_person() is None  # nobody selected: a message, no dialog
+    cid = _person(crm, "Ella", "Export")
+    window.show_contact(cid)
+    qtbot.waitUntil(lambda: window.activity.card is not None)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a: str(tmp_path))
+    window.export_person()
+    qtbot.waitUntil(lambda: "Wrote Ella-Export-" in window.statusBar().currentMessage())
+    assert len(list(tmp_path.glob("Ella-Export-*"))) == 2
+    dialog = window.erase_person()
+    assert dialog is not None and dialog.windowTitle() == "Erase Ella Export"
+    dialog.close()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -31,7 +29,7 @@ from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
 from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
-from crmdesk.ui.ops import ChangeSet, Ops, describe
+from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
 from crmdesk.ui.panes.followups import FollowUpsPane
@@ -410,33 +408,31 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    def export_person(self) -> None:
-        """Write everything about the shown person into a folder the user picks."""
+    def _person(self) -> tuple[str, str] | None:
+        """The shown person's id and name, else a hint in the status bar."""
         card = self.activity.card
         if card is None or card.is_company:
             self.show_message("Select a person first.")
-            return
-        folder = QFileDialog.getExistingDirectory(self, f"Export {card.display_name} to")
-        if folder:
-            self.ops.write(
-                lambda: self.crm.privacy.export(card.id, Path(folder)),
-                ChangeSet(),
-                lambda files: self.show_message(f"Wrote {files.json.name} and {files.vcard.name}."),
-                lambda exc: QMessageBox.warning(self, "Export", describe(exc)),
-            )
+            return None
+        return card.id, card.display_name
+
+    def export_person(self) -> None:
+        """Contact ▸ Export everything about this person…"""
+        from crmdesk.ui.dialogs.privacy import export_person
+
+        if (person := self._person()) is not None:
+            export_person(self, self.crm, self.ops, *person, self.show_message)
 
     def erase_person(self) -> QWidget | None:
         """Contact ▸ Erase this person… (asks for the name)."""
         from crmdesk.ui.dialogs.privacy import EraseDialog
 
-        card = self.activity.card
-        if card is None or card.is_company:
-            self.show_message("Select a person first.")
+        if (person := self._person()) is None:
             return None
-        dialog = EraseDialog(self.crm, self.ops, card.id, card.display_name, self)
+        dialog = EraseDialog(self.crm, self.ops, *person, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.activity.show_contact(None))
-        dialog.accepted.connect(lambda: self.show_message(f"Erased {card.display_name}."))
+        dialog.accepted.connect(lambda: self.show_message(f"Erased {person[1]}."))
         dialog.open()
         return dialog
 

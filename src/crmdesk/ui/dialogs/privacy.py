@@ -1,14 +1,20 @@
-"""Contact ▸ Erase this person…: the owner confirms by typing the person's name."""
+"""Contact ▸ Export everything about this person… (into a folder the user picks) and
+Contact ▸ Erase this person… (the owner confirms by typing the person's name)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -19,6 +25,26 @@ from crmdesk.services.privacy import name_matches
 from crmdesk.ui import fmt
 from crmdesk.ui.ops import ChangeSet, Ops, describe
 from crmdesk.ui.widgets.common import error_label, show_error
+
+
+def export_person(
+    parent: QWidget,
+    crm: Crm,
+    ops: Ops,
+    contact_id: str,
+    name: str,
+    tell: Callable[[str], None],
+) -> None:
+    """Ask for a folder, then write the person's JSON and vCard there off the GUI thread."""
+    folder = QFileDialog.getExistingDirectory(parent, f"Export everything about {name} to")
+    if not folder:
+        return
+    ops.write(
+        lambda: crm.privacy.export(contact_id, Path(folder)),
+        ChangeSet(),
+        lambda files: tell(f"Wrote {files.json.name} and {files.vcard.name} to {folder}."),
+        lambda exc: QMessageBox.warning(parent, "Export", describe(exc)),
+    )
 
 
 class EraseDialog(QDialog):
