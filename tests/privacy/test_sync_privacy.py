@@ -15,9 +15,11 @@ from synctools import PASSPHRASE, sync
 
 from conftest import add_person
 from crmdesk.domain.clock import utcnow
-from crmdesk.server import restore, tables
+from crmdesk.server import feeds, restore, tables
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
+from crmdesk.sync.engine import SyncEngine
+from crmdesk.sync.protocol import checksum_hex
 
 pytestmark = pytest.mark.slow
 Laptops = Callable[[str], Crm]
@@ -40,6 +42,14 @@ def _server_text(server: LiveServer) -> str:
             parts += [str(tuple(r)) for r in conn.execute(select(table))]
         parts += [r[0] for r in conn.execute(select(tables.push_batches.c.response))]
     return "\n".join(parts)
+
+
+def _same_checksums(server: LiveServer, *laptops: Crm) -> None:
+    """Every laptop's field clocks agree with the server's summary (protocol rule 8)."""
+    theirs = {e: s.checksum for e, s in feeds.summary(server.db).entities.items()}
+    for crm in laptops:
+        mine = SyncEngine(crm).local_summary()
+        assert {e: mine.get(e, (0, checksum_hex(0)))[1] for e in theirs} == theirs
 
 
 def _ms(moment: datetime) -> int:
@@ -80,6 +90,7 @@ def test_a_mass_delete_is_restored_from_the_server(
     assert _people(fresh) == before
     sync(bo)
     assert _people(bo) == before
+    _same_checksums(sync_server, anna, bo, fresh)
 
 
 def test_an_erasure_reaches_the_server_and_every_laptop(
@@ -117,6 +128,7 @@ def test_an_erasure_reaches_the_server_and_every_laptop(
     fresh = laptops("cai")
     sync(fresh)
     assert canary not in _people(fresh) and keep in _people(fresh)
+    _same_checksums(sync_server, anna, bo, fresh)
     for crm in (anna, bo):
         path = Path(crm.db.path)
         crm.close()

@@ -10,25 +10,25 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, stored_settings, users
 from crmdesk.services.activities import ActivityService
-from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
-from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
-from crmdesk.services.trash import TrashService
 from crmdesk.store.database import Database
 
 if TYPE_CHECKING:
+    from crmdesk.services.contact_merge import MergeService
+    from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
     from crmdesk.services.privacy import PrivacyService
+    from crmdesk.services.trash import TrashService
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -53,18 +53,36 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
-        self.duplicates = DuplicateService(self.ctx)
-        self.merges = MergeService(self.ctx)
-        self.trash = TrashService(self.ctx)
 
-    # Imported on first use: most sessions never export or import, and these
-    # modules cost a tenth of a second of every start-up.
+    # Imported on first use: most sessions never export, import or merge, and
+    # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """Possible duplicate contacts found after a sync, and their dismissal."""
+        from crmdesk.services.duplicates import DuplicateService
+
+        return DuplicateService(self.ctx)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging two contacts into one, and undoing it."""
+        from crmdesk.services.contact_merge import MergeService
+
+        return MergeService(self.ctx)
+
     @cached_property
     def exports(self) -> ExportService:
         """Writing data to CSV, vCard and iCalendar files."""
         from crmdesk.services.exports import ExportService
 
         return ExportService(self.ctx)
+
+    @cached_property
+    def trash(self) -> TrashService:
+        """Deleted records: restore them, or purge them for good."""
+        from crmdesk.services.trash import TrashService
+
+        return TrashService(self.ctx)
 
     @cached_property
     def privacy(self) -> PrivacyService:

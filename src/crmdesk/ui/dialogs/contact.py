@@ -178,7 +178,7 @@ class ContactDialog(FormDialog):
         self.consent_source = QLineEdit()
         self.consent_source.setPlaceholderText("e.g. signed form at the shop, web sign-up")
         self.consent_source.setToolTip("Where the consent was given or withdrawn")
-        form.addRow("Consent given "Consent &given by:"by:", self.consent_source)
+        form.addRow("Consent given &by:", self.consent_source)
         self.consent_when = QLabel("Not recorded yet")
         form.addRow("Consent changed:", self.consent_when)
         self.notes = QPlainTextEdit()
