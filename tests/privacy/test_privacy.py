@@ -11,7 +11,7 @@ from pages import decrypted_pages
 from sqlalchemy import text
 
 from conftest import add_person
-from crmdesk.errors import NotConfirmed
+from crmdesk.errors import NotConfirmed, ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
 
@@ -128,3 +128,11 @@ def test_retention_review_flags_leads_untouched_for_months(crm: Crm, person: str
     assert [lead.id for lead in crm.privacy.review()] == [old]
     crm.activities.log(old, "note", "answered at last")
     assert crm.privacy.review() == []
+
+
+def test_a_company_is_not_a_privacy_request(crm: Crm, tmp_path: Path) -> None:
+    shop = crm.contacts.create("company", ContactPatch(company_name="Boots Oy"))
+    with pytest.raises(ValidationError, match="is a company"):
+        crm.privacy.export(shop, tmp_path)
+    with pytest.raises(ValidationError, match="is a company"):
+        crm.privacy.erase(shop, "Boots Oy")

@@ -70,9 +70,8 @@ class PrivacyService:
         """Everything held about one person, as JSON-ready data."""
         with self.ctx.read() as session:
             require(session, self.ctx.actor_id, permissions.EXPORT)
+            _person_name(session, contact_id)
             rows = purge.contact_rows(session, [contact_id])
-            if not _exists(session, contact_id):
-                raise NotFound(f"No contact with id {contact_id}.")
             out: dict[str, Any] = {"exported_at": format_utc(utcnow())}
             for name, table in SECTIONS:
                 out[name] = _rows(session, table, rows.get(table, set()))
@@ -155,16 +154,7 @@ class PrivacyService:
         """
         with self.ctx.write() as uow:
             require(uow.session, self.ctx.actor_id, permissions.PURGE)
-            name = uow.session.execute(
-                text("SELECT display_name, kind FROM contacts WHERE id = :id"), {"id": contact_id}
-            ).one_or_none()
-            if name is None:
-                raise NotFound(f"No contact with id {contact_id}.")
-            if name[1] != "person":
-                raise ValidationError(
-                    "Only a person can be erased; a company is not personal data."
-                )
-            if not name_matches(typed_name, name[0]):
+            if not name_matches(typed_name, _person_name(uow.session, contact_id)):
                 raise NotConfirmed(
                     "The name typed does not match the person's name; nothing was erased."
                 )
@@ -210,11 +200,16 @@ def name_matches(typed: str, name: str) -> bool:
     return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
 
 
-def _exists(session: Session, contact_id: str) -> bool:
+def _person_name(session: Session, contact_id: str) -> str:
+    """The person's name; a missing contact or a company is refused in one sentence."""
     found = session.execute(
-        text("SELECT 1 FROM contacts WHERE id = :id AND kind = 'person'"), {"id": contact_id}
-    ).first()
-    return found is not None
+        text("SELECT display_name, kind FROM contacts WHERE id = :id"), {"id": contact_id}
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"No contact with id {contact_id}.")
+    if found[1] != "person":
+        raise ValidationError(f"{found[0]} is a company; privacy requests concern people.")
+    return str(found[0])
 
 
 def _rows(session: Session, table: str, ids: set[str], key: str = "id") -> list[dict[str, Any]]:

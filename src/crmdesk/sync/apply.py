@@ -56,6 +56,7 @@ class ApplyCounts:
     deleted: int = 0
     waiting: int = 0  # rows waiting in sync_pending after the page
     conflicts: int = 0
+    erased: int = 0  # people erased (on another computer)
     touched_contacts: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
@@ -309,6 +310,7 @@ class Applier:
         erased = sorted(r for (e, r), how in gone.items() if e == "contacts" and how == ERASE)
         if erased:  # also blanks this laptop's audit entries about them
             erasure.erase_people(self.session, erased, None, send=False)
+            self.counts.erased += len(erased)
         others: purge.RowSet = defaultdict(set)
         for (entity, row_id), _ in gone.items():
             others[entity].add(row_id)
