@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from sqlalchemy import text
 
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch, EmailInput
-from crmdesk.ui.dialogs.privacy import EraseDialog
+from crmdesk.ui.dialogs.privacy import EraseDialog, ReviewDialog
 from crmdesk.ui.dialogs.trash import TrashDialog
 
 LEFT = Qt.MouseButton.LeftButton
@@ -90,3 +91,28 @@ def test_menus_reach_trash_and_privacy(window, qtbot, crm: Crm, tmp_path, monkey
     dialog = window.erase_person()
     assert dialog is not None and dialog.windowTitle() == "Erase Ella Export"
     dialog.close()
+
+
+def test_review_lists_untouched_leads_and_opens_one(qtbot, crm: Crm, ops) -> None:  # type: ignore[no-untyped-def]
+    old = _person(crm, "Olga", "Oldlead")
+    _person(crm, "Nina", "Newlead")
+    with crm.db.writing() as session:
+        session.execute(
+            text("UPDATE contacts SET updated_at = '2021-03-01T00:00:00.000Z' WHERE id = :i"),
+            {"i": old},
+        )
+    dialog = ReviewDialog(crm, ops)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1)
+    dialog.grab().save("/tmp/privacy-review.png")
+    assert dialog.months.value() == 24
+    assert dialog.list.item(0).text().startswith("Olga Oldlead")
+    with qtbot.waitSignal(dialog.open_contact) as opened:
+        dialog.list.setCurrentRow(0)
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
+    assert opened.args == [old]
+    assert dialog.isVisible()  # Enter opened the lead and kept the list open
+    dialog.months.setValue(240)
+    qtbot.waitUntil(lambda: dialog.empty.isVisible())
+    assert crm.privacy.retention_months == 240

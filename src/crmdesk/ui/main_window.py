@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.Refresh,
         )
         self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
+        self._action(view, "&Leads to review…", self.open_review, tip="Leads untouched for months")
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)
@@ -408,6 +409,16 @@ class MainWindow(QMainWindow):
 
         dialog = TrashDialog(self.crm, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_review(self) -> QWidget:
+        """View ▸ Leads to review…"""
+        from crmdesk.ui.dialogs.privacy import ReviewDialog
+
+        dialog = ReviewDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_contact.connect(self.show_contact)
         dialog.show()
         return dialog
 
