@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from privacy_people import add_person
 from server_thread import start_server
 from synctools import PASSPHRASE, sync
 
-from conftest import add_person
 from crmdesk.cli import main
 from crmdesk.config import paths
 from crmdesk.services.app import Crm

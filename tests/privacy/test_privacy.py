@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from pages import decrypted_pages
+from privacy_people import add_person
 from sqlalchemy import text
+from sqlcipher_pages import decrypted_pages
 
-from conftest import add_person
 from crmdesk.errors import NotConfirmed, ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch

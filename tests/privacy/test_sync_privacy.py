@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from live import LiveServer
-from pages import decrypted_pages
+from privacy_people import add_person
 from sqlalchemy import select, text
+from sqlcipher_pages import decrypted_pages
 from synctools import PASSPHRASE, sync
 
-from conftest import add_person
 from crmdesk.domain.clock import utcnow
 from crmdesk.server import feeds, restore, tables
 from crmdesk.services.app import Crm
