@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, select, update
 
 from crmdesk.server import tables
 from crmdesk.sync.protocol import DELETED, PURGED
+
+if TYPE_CHECKING:
+    from crmdesk.server.merge import Batch
 
 BLANK = "null"
 KEEP = (DELETED, PURGED)
@@ -34,9 +37,9 @@ def is_gone(state: dict[Key, Any], entity: str, row_id: str) -> bool:
     return (entity, row_id, PURGED) in state
 
 
-def drop_purged(batch: Any, before: dict[Key, tuple[str, str]]) -> Gone:
-    """Take the fields of rows this batch purged out of the batch (``merge.Batch``);
-    returns them, and the rows, for :func:`scrub`."""
+def drop_purged(batch: Batch, before: dict[Key, tuple[str, str]]) -> Gone:
+    """Take the fields of rows this batch purged out of the batch; returns them, and
+    the rows, for :func:`scrub`."""
     gone = Gone()
     gone.rows = {
         (e, r)

@@ -40,7 +40,7 @@ class TrashItem:
 
 
 _TITLE = {
-    "contact": "c.display_name",
+    "contact": "t.display_name",
     "activity": "t.kind || CASE WHEN t.text != '' THEN ': ' || substr(t.text, 1, 60) ELSE '' END",
     "deal": "t.title",
     "followup": "substr(t.text, 1, 60)",
@@ -61,10 +61,9 @@ class TrashService:
                 table = model.__tablename__
                 contact = "t" if kind == "contact" else "c"
                 join = "" if kind == "contact" else " JOIN contacts c ON c.id = t.contact_id"
-                title = _TITLE[kind].replace("c.", f"{contact}.")
                 rows = session.execute(
                     text(
-                        f"SELECT t.id, {title}, {contact}.display_name, t.deleted_at"
+                        f"SELECT t.id, {_TITLE[kind]}, {contact}.display_name, t.deleted_at"
                         f" FROM {table} t{join} WHERE t.deleted_at IS NOT NULL"
                         " ORDER BY t.deleted_at DESC LIMIT :n"
                     ),
@@ -111,7 +110,7 @@ class TrashService:
                 rows = purge.contact_rows(uow.session, [item_id])
             else:
                 rows = purge.record_rows(uow.session, model.__tablename__, [item_id])
-            uow.session.expunge_all()
+            uow.session.expunge_all()  # the rows go by SQL: no stale ORM copy may flush
             removed = purge.remove(uow.session, rows, send=True)
             uow.record("purge", entity, item_id, summary, {"rows": removed})
             return removed
