@@ -1,9 +1,9 @@
 """Reading a SQLCipher 4 file as the decrypted bytes of every page (and of every
 frame of its write-ahead log), to prove what is, and is not, anywhere in it.
 
-SQLCipher 4 with crmdesk's settings: 4096-byte pages, AES-256-CBC over each page
-but the 80 reserved bytes at its end (a 16-byte IV, then the HMAC); the first
-16 bytes of the file are the salt and stay in the clear.
+SQLCipher 4 with crmdesk's settings: 4096-byte pages, AES-256-CBC (keyed by the
+file's data key) over each page but the 80 reserved bytes at its end (a 16-byte
+IV, then the HMAC); the first 16 bytes of the file are the salt, in the clear.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from crmdesk.store.cipher import PAGE_SIZE, derive_key
+from crmdesk.store import keyfile
+from crmdesk.store.cipher import PAGE_SIZE
 
 RESERVE = 80
 IV = 16
@@ -21,9 +22,8 @@ WAL_HEADER, FRAME_HEADER = 32, 24
 
 
 def _key(db_path: Path, passphrase: str) -> bytes:
-    literal = derive_key(db_path, passphrase)
-    assert literal is not None
-    return bytes.fromhex(literal[3:67])
+    """The file's data key (pages are encrypted with it directly), from its key file."""
+    return keyfile.load(db_path).unwrap_passphrase(passphrase, db_path)
 
 
 def _decrypt(key: bytes, page: bytes, first: bool) -> bytes:
