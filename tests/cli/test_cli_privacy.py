@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import Runner
 
-
-def _add(cli: Runner, first: str, last: str, email: str) -> str:
+def _add(cli: Any, first: str, last: str, email: str) -> str:
     result = cli("contact", "add", "--first", first, "--last", last, "--email", email, "--json")
     assert result.code == 0, result.err
     return str(result.json()["id"])
 
 
 @pytest.mark.slow
-def test_trash_list_restore_and_purge(db_cli: Runner) -> None:
+def test_trash_list_restore_and_purge(db_cli: Any) -> None:
     ana = _add(db_cli, "Ana", "Trash", "ana@example.com")
     bob = _add(db_cli, "Bob", "Trash", "bob@example.com")
     assert db_cli("trash", "list").out.strip() == "The trash is empty."
@@ -40,7 +39,7 @@ def test_trash_list_restore_and_purge(db_cli: Runner) -> None:
 
 
 @pytest.mark.slow
-def test_privacy_export_erase_and_review(db_cli: Runner, tmp_path: Path) -> None:
+def test_privacy_export_erase_and_review(db_cli: Any, tmp_path: Path) -> None:
     cid = _add(db_cli, "Erin", "Erasable", "erin@example.com")
     out = tmp_path / "request"
     out.mkdir()
