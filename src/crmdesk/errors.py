@@ -125,3 +125,15 @@ class PermissionDenied(CrmdeskError):
     """The acting user's role does not allow this action."""
 
     exit_code = 40
+
+
+class SignInFailed(CrmdeskError):
+    """The user name, PIN or password did not sign anyone in (or the user is disabled)."""
+
+    exit_code = 41
+
+
+class BulkRefused(PermissionDenied):
+    """A delete or export over the bulk limit, by a role without the bulk permission."""
+
+    exit_code = 42

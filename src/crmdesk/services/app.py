@@ -20,9 +20,11 @@ from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
 from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
+from crmdesk.services.roles import RoleService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
+from crmdesk.services.users import UserService
 from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
@@ -56,6 +58,8 @@ class Crm:
         self.sync = SyncStatusService(self.ctx)
         self.duplicates = DuplicateService(self.ctx)
         self.merges = MergeService(self.ctx)
+        self.users = UserService(self.ctx)
+        self.roles = RoleService(self.ctx)
 
     # Imported on first use: most sessions never export or import, and these
     # modules cost a tenth of a second of every start-up.
@@ -135,15 +139,7 @@ class Crm:
     def save_setting(self, key: str, value: str) -> None:
         """Keep a setting inside the database."""
         with self.ctx.write() as uow:
-            row = uow.session.get(Setting, key)
-            old = row.value if row else None
-            if old == value:
-                return
-            if row is None:
-                uow.session.add(Setting(key=key, value=value))
-            else:
-                row.value = value
-            uow.record("update", "setting", key, key, {key: [old, value]})
+            uow.set_setting(key, value)
 
     def verify_audit(self) -> audit.ChainReport:
         """Check the audit trail's hash chain."""
