@@ -125,7 +125,9 @@ class UserService:
     ) -> UserView:
         """Add a user (owner only); ``secret`` is an optional PIN or password."""
         name = username.strip()
-        if not name or any(ch.isspace() for ch in name) or len(name) > 64:
+        if not name:
+            raise ValidationError("Give the new user a name to sign in with.", field="username")
+        if any(ch.isspace() for ch in name) or len(name) > 64:
             raise ValidationError(
                 f"'{username[:80]}' is not a valid user name (1 to 64 characters, no spaces).",
                 field="username",

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from crmdesk import instance
 from crmdesk.config import paths
 from crmdesk.config.settings import load_settings
+from crmdesk.ui.dialogs.sign_in import SignInDialog
 from crmdesk.ui.dialogs.unlock import UnlockDialog
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.ops import Ops
@@ -113,6 +114,11 @@ def run(db_path: Path | None, *, pop_number: str | None = None, region: str | No
         ops.wait()
         return 0
     crm = unlock.crm
+    if crm.users.needs_sign_in() and not SignInDialog(crm, ops).exec():
+        server.close()
+        ops.wait()
+        crm.close()
+        return 0
     try:
         window = MainWindow(crm, ops, settings, unlock.path.name if unlock.path else "")
         window.show()
