@@ -61,7 +61,7 @@ def test_pin_is_hashed_checked_and_wrong_pin_refused(shop: Crm) -> None:
 
 def test_scrypt_is_used_without_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     argon = user_secrets.hash_secret("open sesame")
-    monkeypatch.setattr(user_secrets, "PasswordHasher", None)
+    monkeypatch.setattr(user_secrets, "argon2_hasher", lambda: None)
     hashed = user_secrets.hash_secret("open sesame")
     assert hashed.startswith("scrypt$")
     assert user_secrets.verify_secret(hashed, "open sesame")

@@ -12,13 +12,11 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
-from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
-from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.roles import RoleService
 from crmdesk.services.screenpop import ScreenPopService
@@ -29,6 +27,8 @@ from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
+    from crmdesk.services.contact_merge import MergeService
+    from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
@@ -56,13 +56,25 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
-        self.duplicates = DuplicateService(self.ctx)
-        self.merges = MergeService(self.ctx)
         self.users = UserService(self.ctx)
         self.roles = RoleService(self.ctx)
 
-    # Imported on first use: most sessions never export or import, and these
-    # modules cost a tenth of a second of every start-up.
+    # Imported on first use: most sessions never export, import or merge, and
+    # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """Possible duplicate contacts found after a sync, and their dismissal."""
+        from crmdesk.services.duplicates import DuplicateService
+
+        return DuplicateService(self.ctx)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging two contacts into one, and undoing it."""
+        from crmdesk.services.contact_merge import MergeService
+
+        return MergeService(self.ctx)
+
     @cached_property
     def exports(self) -> ExportService:
         """Writing data to CSV, vCard and iCalendar files."""

@@ -10,21 +10,26 @@ import base64
 import hashlib
 import hmac
 import secrets
-
-try:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import InvalidHashError, VerificationError
-except ImportError:  # pragma: no cover - argon2-cffi is normally installed
-    PasswordHasher = None  # type: ignore[assignment,misc]
+from typing import Any
 
 _SCRYPT = "scrypt$"
 _N, _R, _P = 2**14, 8, 1
 
 
+def argon2_hasher() -> Any | None:
+    """argon2-cffi's ``PasswordHasher`` (imported on first use), or None without it."""
+    try:
+        from argon2 import PasswordHasher
+    except ImportError:
+        return None
+    return PasswordHasher()
+
+
 def hash_secret(secret: str) -> str:
     """A salted hash of ``secret`` for the ``users.secret_hash`` column."""
-    if PasswordHasher is not None:
-        return PasswordHasher().hash(secret)
+    hasher = argon2_hasher()
+    if hasher is not None:
+        return str(hasher.hash(secret))
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P)
     return _SCRYPT + _b64(salt) + "$" + _b64(digest)
@@ -36,10 +41,13 @@ def verify_secret(stored: str, secret: str) -> bool:
         salt, digest = (base64.b64decode(part) for part in stored[len(_SCRYPT) :].split("$"))
         given = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P)
         return hmac.compare_digest(given, digest)
-    if PasswordHasher is None:
+    hasher = argon2_hasher()
+    if hasher is None:
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return bool(PasswordHasher().verify(stored, secret))
+        return bool(hasher.verify(stored, secret))
     except (VerificationError, InvalidHashError):
         return False
 
