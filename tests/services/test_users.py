@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 from crmdesk.domain import permissions as p
+from crmdesk.domain.clock import utcnow
 from crmdesk.errors import BulkRefused, PermissionDenied, SignInFailed, ValidationError
 from crmdesk.services import user_secrets
 from crmdesk.services.app import Crm
@@ -179,5 +181,10 @@ def test_salespeople_see_their_own_and_unowned_records(shop: Crm, tmp_path: Path
     shop.exports.export(ExportRequest("contacts", tmp_path / "sam.csv"))
     text_out = (tmp_path / "sam.csv").read_text(encoding="utf-8-sig")
     assert "Sams" in text_out and "Nobodys" in text_out and "Olgas" not in text_out
+    shop.users.sign_in("olga")
+    shop.followups.add(olgas, utcnow() + timedelta(days=1), "ring Olga's customer")
+    shop.users.sign_in("sam")
+    assert shop.followups.list() == []  # follow-ups follow their contact
     shop.users.sign_in("alma")
     assert seen() == {olgas, unowned, sams}  # see_all
+    assert [f.text for f in shop.followups.list()] == ["ring Olga's customer"]

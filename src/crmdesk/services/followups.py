@@ -16,6 +16,7 @@ from crmdesk.services.contacts import live_contact
 from crmdesk.services.context import Context
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.services.views import FollowUpView
+from crmdesk.services.visibility import owner_scope, visible
 from crmdesk.store.models import FollowUp
 
 WHEN_CHOICES = ("overdue", "today", "upcoming", "open", "done", "all")
@@ -204,6 +205,9 @@ class FollowUpService:
             stmt = stmt.where(FollowUp.owner_id == owner_id)
         order = FollowUp.done_at.desc() if when == "done" else FollowUp.due_at
         with self.ctx.read() as session:
+            scope = owner_scope(session, self.ctx.actor_id)
+            if scope:
+                stmt = stmt.where(visible(scope))
             rows = session.execute(stmt.order_by(order).limit(limit)).all()
             return [ledger.followup_view(*row) for row in rows]
 
