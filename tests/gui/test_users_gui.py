@@ -54,6 +54,8 @@ def test_accountant_sees_disabled_actions_with_the_reason(qtbot, window, crm: Cr
         == "Your role (accountant) may not move records to the trash."
     )
     assert not window.people.users_action.isEnabled()
+    assert not window.contacts.new_button.isEnabled()
+    assert "may not add and change records" in window.activity.purchase_button.toolTip()
     export = next(
         a for a in window.findChildren(type(window.delete_action)) if a.text() == "&Export…"
     )

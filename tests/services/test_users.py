@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,3 +189,19 @@ def test_salespeople_see_their_own_and_unowned_records(shop: Crm, tmp_path: Path
     shop.users.sign_in("alma")
     assert seen() == {olgas, unowned, sams}  # see_all
     assert [f.text for f in shop.followups.list()] == ["ring Olga's customer"]
+
+
+def test_a_schema_6_file_gains_pins_and_roles(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent.parent / "fixtures" / "schema_v6.db", path)
+    crm = Crm.open(path, "fixture-passphrase", region="FI")
+    try:
+        assert not crm.users.needs_sign_in()
+        owner = crm.users.current()
+        assert owner is not None and owner.role == "owner" and not owner.has_secret
+        crm.roles.add("clerk", ["view"])
+        crm.users.add("cleo", role="clerk", secret="1357")
+        assert crm.users.sign_in("cleo", "1357").role == "clerk"
+        assert crm.users.policy().bulk_limit == 500
+    finally:
+        crm.close()

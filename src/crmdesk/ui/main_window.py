@@ -103,6 +103,14 @@ class MainWindow(QMainWindow):
 
         self.people = UserControl(crm, ops, self)
         self.statusBar().addPermanentWidget(self.people.label)
+        for button in (
+            self.contacts.new_button,
+            self.followups.new_button,
+            self.activity.purchase_button,
+            self.activity.payment_button,
+            self.activity.card_view.edit_button,
+        ):
+            self.people.guard(button, EDIT)
         self._build_menus()
         self.people.refresh()
         self.screen_pop = ScreenPop(crm, ops, self)

@@ -1,11 +1,12 @@
 """Who is signed in: the status-bar name, “Switch user…”, “Users and roles…”, and
-menu actions the signed-in role may not use, disabled with a tooltip saying why."""
+menu actions and buttons the signed-in role may not use, disabled with a tooltip
+saying why."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from crmdesk.domain.permissions import MANAGE_USERS, PERMISSION_LABELS, PERMISSIONS
 from crmdesk.services.app import Crm
@@ -15,6 +16,7 @@ from crmdesk.ui.dialogs.users import UsersDialog
 from crmdesk.ui.ops import ChangeSet, Ops
 
 Rights = tuple[UserView | None, frozenset[str]]
+Guarded = QAction | QWidget
 
 
 class UserControl(QObject):
@@ -23,7 +25,7 @@ class UserControl(QObject):
     def __init__(self, crm: Crm, ops: Ops, window: QMainWindow) -> None:
         super().__init__(window)
         self._crm, self._ops, self._window = crm, ops, window
-        self._guarded: list[tuple[QAction, str, str]] = []
+        self._guarded: list[tuple[Guarded, str, str]] = []
         self.label = QLabel()
         self.label.setAccessibleName("Signed-in user")
         self.switch_action = QAction("S&witch user…", window)
@@ -35,8 +37,8 @@ class UserControl(QObject):
         self.users_action.triggered.connect(lambda _checked=False: self.open_users())
         self.guard(self.users_action, MANAGE_USERS)
 
-    def guard(self, action: QAction, permission: str) -> None:
-        """Enable ``action`` only for roles that grant ``permission``."""
+    def guard(self, action: Guarded, permission: str) -> None:
+        """Enable ``action`` (or a button) only for roles that grant ``permission``."""
         self._guarded.append((action, permission, action.toolTip()))
 
     def refresh(self) -> None:
