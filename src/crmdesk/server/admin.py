@@ -9,7 +9,7 @@ table as the snapshot does, for an accountant who has no laptop replica.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Query, Request, Security
@@ -18,11 +18,11 @@ from starlette.responses import Response
 
 from crmdesk.domain.permissions import BULK_EXPORT, MANAGE_USERS
 from crmdesk.server import accounts, feeds, openapi, rights
+from crmdesk.server.app import API, json_response, read_json
 from crmdesk.server.errors import Malformed
 from crmdesk.server.storage import ServerDatabase
 from crmdesk.sync import protocol
 
-API = "/api/v1"
 DEFAULT_EXPORT_ROWS = 10_000
 
 
@@ -30,18 +30,8 @@ def _user_json(user: accounts.User) -> dict[str, Any]:
     return {"username": user.username, "role": user.role, "disabled": user.disabled}
 
 
-def _json(payload: dict[str, Any] | str) -> Response:
-    body = payload if isinstance(payload, str) else protocol.dumps(payload)
-    return Response(body, media_type="application/json")
-
-
-def install(
-    app: FastAPI,
-    db: ServerDatabase,
-    principal: Callable[..., accounts.Principal],
-    read_json: Callable[[Request], Awaitable[Any]],
-) -> None:
-    """Add the account and export endpoints to ``app`` (``read_json`` reads a body)."""
+def install(app: FastAPI, db: ServerDatabase, principal: Callable[..., accounts.Principal]) -> None:
+    """Add the account and export endpoints to ``app`` (built by ``app.create_app``)."""
 
     def manager(who: accounts.Principal = Security(principal)) -> accounts.Principal:  # noqa: B008
         rights.require(who, MANAGE_USERS)
@@ -55,7 +45,7 @@ def install(
 
     @app.get(f"{API}/users", dependencies=managers, responses=openapi.responses(None, 401, 403))
     def list_users() -> Response:
-        return _json({"users": [_user_json(u) for u in accounts.list_users(db)]})
+        return json_response({"users": [_user_json(u) for u in accounts.list_users(db)]})
 
     @app.post(
         f"{API}/users", dependencies=managers, responses=openapi.responses(None, 400, 401, 403)
@@ -69,7 +59,7 @@ def install(
         user = await run_in_threadpool(
             accounts.add_user, db, body["username"], body["password"], body["role"]
         )
-        return _json(_user_json(user))
+        return json_response(_user_json(user))
 
     @app.post(
         f"{API}/users/{{username}}/{{action}}",
@@ -79,7 +69,8 @@ def install(
     def switch_user(username: str, action: str) -> Response:
         if action not in ("disable", "enable"):
             raise Malformed("Use /disable or /enable.")
-        return _json(_user_json(accounts.set_disabled(db, username, action == "disable")))
+        user = accounts.set_disabled(db, username, action == "disable")
+        return json_response(_user_json(user))
 
     @app.get(
         f"{API}/export/rows",
@@ -91,4 +82,4 @@ def install(
         after: str | None = Query(None, description="next_after of the previous page"),
         limit: int = Query(DEFAULT_EXPORT_ROWS, description="rows per page"),
     ) -> Response:
-        return _json(feeds.snapshot_rows(db, entity, after, limit))
+        return json_response(feeds.snapshot_rows(db, entity, after, limit))

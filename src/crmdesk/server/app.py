@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crmdesk.errors import CrmdeskError, DatabaseBusy
-from crmdesk.server import accounts, admin, feeds, merge, openapi, rights
+from crmdesk.server import accounts, feeds, merge, openapi, rights
 from crmdesk.server.errors import (
     ApiError,
     DatabaseUnavailable,
@@ -262,7 +262,9 @@ def create_app(
     def summary() -> Response:
         return json_response(feeds.summary(db).to_json())
 
-    admin.install(app, db, principal, read_json)
+    from crmdesk.server import admin  # it builds on this module's helpers
+
+    admin.install(app, db, principal)
     return app
 
 

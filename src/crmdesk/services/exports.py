@@ -265,11 +265,10 @@ class ExportService:
     def _place(self, request: ExportRequest, tmp: Path, target: Path, rows: int) -> None:
         """Rename the finished file into place and record the export, atomically together."""
         start, end = request.period.start, request.period.end
-        with self.ctx.read() as session:
-            bulk = rows > bulk_limit(session)
         placed = False
         try:
             with self.ctx.write() as uow:
+                bulk = rows > bulk_limit(uow.session)
                 uow.record(
                     "export",
                     request.kind,
