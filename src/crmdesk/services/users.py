@@ -32,6 +32,8 @@ from crmdesk.store.database import Database
 from crmdesk.store.models import Role, Setting, User
 
 ROLES = tuple(BUILTIN_ROLES)
+#: Username prefix of the disabled stand-ins sync makes for users of other laptops.
+STAND_IN_PREFIX = "remote-"
 MIN_SECRET_LENGTH = 4
 
 
@@ -92,10 +94,12 @@ class UserService:
         self.ctx = ctx
 
     def list(self) -> list[UserView]:
-        """Every user (disabled ones too), by username."""
+        """Every user of this file (disabled ones too; not sync's stand-ins), by username."""
         with self.ctx.read() as session:
             rows = session.execute(
-                select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
+                select(User)
+                .where(User.deleted_at.is_(None), ~User.username.startswith(STAND_IN_PREFIX))
+                .order_by(func.lower(User.username))
             ).scalars()
             return [_view(user) for user in rows]
 
@@ -127,9 +131,10 @@ class UserService:
         name = username.strip()
         if not name:
             raise ValidationError("Give the new user a name to sign in with.", field="username")
-        if any(ch.isspace() for ch in name) or len(name) > 64:
+        if any(ch.isspace() for ch in name) or len(name) > 64 or name.startswith(STAND_IN_PREFIX):
             raise ValidationError(
-                f"'{username[:80]}' is not a valid user name (1 to 64 characters, no spaces).",
+                f"'{username[:80]}' is not a valid user name (1 to 64 characters, no spaces,"
+                f" not starting with '{STAND_IN_PREFIX}').",
                 field="username",
             )
         hashed = _hashed(secret)

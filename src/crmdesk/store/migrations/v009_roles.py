@@ -7,6 +7,10 @@
 - ``roles``: roles the owner made from the permission list (JSON array of
   permission names). They stay in this file: users and roles do not sync.
 
+The stand-ins sync made for users of other laptops (``remote-...``) become
+disabled: nobody signs in as them, so a laptop that synced is not asked
+"Who is working?" because of them.
+
 ``ix_contacts_owner_sort`` serves the "salespeople see only their own records"
 list and search.
 """
@@ -22,6 +26,7 @@ STATEMENTS = [
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     )""",
+    "UPDATE users SET disabled_at = updated_at WHERE username LIKE 'remote-%'",
     "CREATE INDEX ix_contacts_owner_sort ON contacts (owner_id, sort_key, num) "
     "WHERE deleted_at IS NULL",
 ]
