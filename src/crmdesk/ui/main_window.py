@@ -25,11 +25,14 @@ from crmdesk.domain.permissions import DELETE, EDIT, EXPORT
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
+from crmdesk.ui.auto_backup import AutoBackup
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
+from crmdesk.ui.dialogs.passphrase import ChangePassphraseDialog
 from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.lock_screen import IdleLock
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
@@ -111,6 +114,12 @@ class MainWindow(QMainWindow):
             self.activity.card_view.edit_button,
         ):
             self.people.guard(button, EDIT)
+        self.idle_lock = IdleLock(
+            self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
+        )
+        self.auto_backup = AutoBackup(crm, ops, settings.backup_keep, self)
+        self.auto_backup.written.connect(self.show_message)
+        self.auto_backup.failed.connect(self.show_message)
         self._build_menus()
         self.people.refresh()
         self.screen_pop = ScreenPop(crm, ops, self)
@@ -119,6 +128,7 @@ class MainWindow(QMainWindow):
         self.reminders.due.connect(self._followups_due)
         self.apply_settings()
         self.sync.start_automatic()
+        self.auto_backup.start()
         self._restore_geometry()
 
     # -- menus and shortcuts ---------------------------------------------
@@ -161,6 +171,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.people.switch_action)
         file.addAction(self.people.users_action)
+        self._action(file, "Change &passphrase…", self.change_passphrase)
+        file.addAction(self.idle_lock.action)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
@@ -318,8 +330,8 @@ class MainWindow(QMainWindow):
     # -- screen pop and other instances ----------------------------------
 
     def pop(self, number: str, reply: Reply | None = None) -> None:
-        """Screen pop for ``number``."""
-        self.screen_pop.pop(number, reply)
+        """Screen pop for ``number`` (once unlocked, when the window is locked)."""
+        self.idle_lock.when_unlocked(lambda: self.screen_pop.pop(number, reply))
 
     def _http_pop(self, number: str, reply: Reply) -> None:
         self.pop(number, reply)
@@ -344,6 +356,8 @@ class MainWindow(QMainWindow):
         """Start or stop reminders and the pop endpoint as the settings say."""
         s = self.settings
         fmt.set_locale(s.locale)
+        self.idle_lock.set_minutes(s.idle_lock_minutes)
+        self.auto_backup.keep = s.backup_keep
         self.reminders.lead = timedelta(minutes=s.reminder_lead_minutes)
         if s.reminders_enabled:
             self.reminders.start()
@@ -365,6 +379,14 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+
+    def change_passphrase(self) -> QWidget:
+        """File ▸ Change passphrase…: only the key file is rewritten."""
+        dialog = ChangePassphraseDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.show_message)
+        dialog.open()
+        return dialog
 
     def edit_custom_fields(self) -> None:
         dialog = CustomFieldsDialog(self.crm, self.ops, self)
