@@ -125,3 +125,21 @@ class PermissionDenied(CrmdeskError):
     """The acting user's role does not allow this action."""
 
     exit_code = 40
+
+
+class AuditChainBroken(CrmdeskError):
+    """The audit trail's hash chain is broken: an entry was edited, inserted or removed."""
+
+    exit_code = 35
+
+
+class AuditDiverged(SyncError):
+    """The server holds audit entries this database no longer has, or has differently."""
+
+    exit_code = 36
+
+
+class NotTraced(CrmdeskError):
+    """A file matched no recorded export's watermark."""
+
+    exit_code = 37
