@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from live import PASSWORD, LiveServer
+from sqlalchemy import update
 
 from crmdesk.errors import AuditDiverged
-from crmdesk.server import audit_chains
+from crmdesk.server import audit_chains, tables
+from crmdesk.server.cli import main as server_cli
 from crmdesk.services import audit
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
@@ -138,3 +140,24 @@ def test_a_restored_older_copy_cannot_sync(
         assert SyncEngine(restored).state()["last_error"].startswith("This database's audit")
     finally:
         restored.close()
+
+
+def test_server_verify_finds_a_tampered_copy(
+    sync_server: LiveServer, laptop: Crm, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync(laptop)
+    node = node_of(laptop)
+    where = ["--database-url", sync_server.database_url]
+    assert server_cli(["audit", "verify", *where]) == 0
+    assert capsys.readouterr().out.startswith(f"{node}: Audit trail intact: ")
+    table = tables.audit_chain
+    with sync_server.db.writing() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.node == node, table.c.seq == 2)
+            .values(summary=table.c.summary + "!")
+        )
+    assert server_cli(["audit", "verify", "--node", node, *where]) == 35
+    assert capsys.readouterr().out == f"{node}: Audit trail BROKEN at entry 2: entry was altered.\n"
+    assert server_cli(["audit", "verify", "--node", "nobody", *where]) == 10
+    assert "no audit trail of node 'nobody'" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
-from crmdesk.errors import ValidationError
+from crmdesk.errors import AuditChainBroken, ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.services.contact_queries import ContactFilter
 from crmdesk.services.inputs import (
@@ -412,11 +412,8 @@ def backup(crm: Crm, args: argparse.Namespace) -> int:
 
 def audit_verify(crm: Crm, args: argparse.Namespace) -> int:
     report = crm.verify_audit()
-    if report.ok:
-        _say(args, report, f"Audit trail intact: {report.entries} entries.")
-        return 0
-    _say(args, report, f"Audit trail BROKEN at entry {report.broken_at}: {report.reason}.")
-    return 14
+    _say(args, report, report.describe())
+    return 0 if report.ok else AuditChainBroken.exit_code
 
 
 HANDLERS: dict[str, Handler] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from crmdesk import __version__
 from crmdesk.cli import fields, merge_commands
+from crmdesk.errors import AuditChainBroken
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
@@ -338,7 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = _sub(sub, "audit", help="the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
-    _sub(asub, "verify", help="check that no entry was altered, inserted or removed")
+    _sub(
+        asub,
+        "verify",
+        help="check that no entry was altered, inserted or removed "
+        f"(exit code {AuditChainBroken.exit_code} when one was)",
+    )
 
     fields.add_parsers(sub, _sub)
     p = _sub(sub, "sync", help="sync with the office server; --status, conflicts")

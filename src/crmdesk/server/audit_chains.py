@@ -9,8 +9,6 @@ whose trail was edited, looks like from here. Re-sending entries already held
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from sqlalchemy import Connection, func, select
 
 from crmdesk.domain.audit_chain import GENESIS, ChainReport, Link, check_chain, link_hash
@@ -114,13 +112,11 @@ def nodes(db: ServerDatabase) -> list[tuple[str, int]]:
 def verify(db: ServerDatabase, node: str) -> ChainReport:
     """Check the server's copy of ``node``'s chain from its first entry."""
     with db.reading() as conn:
-        return check_chain(_links(conn, node))
-
-
-def _links(conn: Connection, node: str) -> Iterator[Link]:
-    result = conn.execute(
-        select(*_LINK).where(_T.c.node == node).order_by(_T.c.seq),
-        execution_options={"yield_per": 2000},
-    )
-    for row in result:
-        yield Link(*row)
+        result = conn.execute(
+            select(*_LINK).where(_T.c.node == node).order_by(_T.c.seq),
+            execution_options={"yield_per": 2000},
+        )
+        try:
+            return check_chain(Link(*row) for row in result)
+        finally:
+            result.close()  # a break found early leaves rows unread
