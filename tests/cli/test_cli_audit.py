@@ -14,7 +14,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from conftest import PASSPHRASE, Runner
 from crmdesk.domain.audit_chain import entry_hash
-from crmdesk.errors import AuditChainBroken
+from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
 
@@ -114,3 +114,26 @@ def test_a_tampered_timestamp_is_reported_not_a_crash(cli: Runner, trail: Path) 
     with raw(trail) as conn:
         conn.execute("UPDATE audit_log SET at = 'yesterday' WHERE seq = 3")
     assert "entry was altered" in broken(cli, 3)
+
+
+def test_trace_names_the_export_a_file_came_from(cli: Runner, tmp_path: Path) -> None:
+    assert cli("init", "--owner", "boss").code == 0
+    assert cli("contact", "add", "--first", "Anna", "--last", "Real").code == 0
+    assert cli("audit", "watermark", "boss").out.strip() == (
+        "Exports by boss do not carry a watermark."
+    )
+    assert cli("audit", "watermark", "boss", "on").code == 0
+    out = tmp_path / "people.csv"
+    assert cli("export", "contacts", "--out", str(out), "--delimiter", ";").code == 0
+    result = cli("audit", "trace", str(out))
+    assert result.code == 0, result.err
+    assert result.out.startswith("Export of 1 contacts as csv by boss at ")
+    assert f"to {out}; audit entry " in result.out and "matched by row id" in result.out
+    (match,) = json.loads(cli("--json", "audit", "trace", str(out)).out)
+    assert (match["user"], match["kind"], match["rows"]) == ("boss", "contacts", 1)
+    stranger = tmp_path / "stranger.csv"
+    stranger.write_text("name\nSomeone\n", encoding="utf-8")
+    refused = cli("audit", "trace", str(stranger))
+    assert refused.code == NotTraced.exit_code == 37
+    assert "stranger.csv matches no recorded export's watermark" in refused.err
+    assert cli("audit", "watermark", "nobody").code == 11

@@ -12,6 +12,7 @@ from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
 from crmdesk.services import audit, users
 from crmdesk.services.activities import ActivityService
+from crmdesk.services.audit_trail import AuditTrail
 from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
@@ -56,6 +57,7 @@ class Crm:
         self.sync = SyncStatusService(self.ctx)
         self.duplicates = DuplicateService(self.ctx)
         self.merges = MergeService(self.ctx)
+        self.audit = AuditTrail(self.ctx)
 
     # Imported on first use: most sessions never export or import, and these
     # modules cost a tenth of a second of every start-up.
@@ -147,5 +149,4 @@ class Crm:
 
     def verify_audit(self) -> audit.ChainReport:
         """Check the audit trail's hash chain."""
-        with self.db.reading() as session:
-            return audit.verify(session)
+        return self.audit.verify()
