@@ -151,7 +151,7 @@ def _row(r: Any) -> AuditRow:
     try:  # a damaged entry is still listed
         at = parse_utc(r[1])
     except (ValueError, TypeError):
-        at = datetime.min.replace(tzinfo=UTC)
+        at = datetime(1970, 1, 1, tzinfo=UTC)
     try:
         changes = json.loads(r[7])
     except (ValueError, TypeError):
