@@ -213,3 +213,11 @@ def _seq_of(crm: Crm, details: dict) -> int:
                 {"m": f"%{details['watermark']['id']}%"},
             ).scalar_one()
         )
+
+
+def test_an_empty_export_gets_no_made_up_row(clerk: Crm, tmp_path: Path) -> None:
+    path = tmp_path / "none.csv"
+    future = datetime.now().date() + timedelta(days=400)
+    details = export(clerk, path, period=Period(future, future))
+    assert (details["rows"], details["watermark"]) == (0, None)
+    assert csv_rows(path) == []

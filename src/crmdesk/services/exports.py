@@ -183,7 +183,9 @@ class ExportService:
         _check_target(target, request.overwrite)
         with self.ctx.read() as session:
             marked = watermark.enabled(session, self.ctx.actor_id)
-        marker = watermark.make_marker(self.ctx.region, _moment_in(request.period))
+        marker = (
+            watermark.make_marker(self.ctx.region, _moment_in(request.period)) if marked else None
+        )
         began = clock.perf_counter()
         try:
             fd, tmp_name = tempfile.mkstemp(
@@ -196,15 +198,16 @@ class ExportService:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
-                rows = self._write(request, out, progress, cancelled, marker if marked else None)
-                if rows is not None:
+                written = self._write(request, out, progress, cancelled, marker)
+                if written is not None:
                     out.flush()
                     os.fsync(out.fileno())
-            if rows is None:
+            if written is None:
                 tmp.unlink()
                 return ExportResult(
                     request.kind, request.format, str(target), 0, _since(began), completed=False
                 )
+            rows, marked = written
             self._place(request, tmp, target, rows, marker if marked else None)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -231,9 +234,10 @@ class ExportService:
         progress: Report | None,
         cancelled: Cancelled | None,
         marker: watermark.Marker | None,
-    ) -> int | None:
-        """Stream every batch into ``out`` (with ``marker``'s row among them);
-        the number of real rows written, None when cancelled."""
+    ) -> tuple[int, bool] | None:
+        """Stream every batch into ``out`` (with ``marker``'s row among them unless
+        the export is empty); the real rows written and whether the marker's row
+        is in, None when cancelled."""
         names = columns.BY_KIND[request.kind]
         with self._queries(request.period) as queries:
             total = queries.count(request.kind)
@@ -251,6 +255,8 @@ class ExportService:
                 writer = CsvWriter(out, names, request.csv)
             done = 0
             batches = queries.batches(request.kind, limit=request.limit, size=self.batch_size)
+            if total == 0:
+                marker = None  # an empty file holds nothing to leak
             if marker is not None:
                 row = watermark.canary_row(request.kind, marker, self.ctx.currency, self.ctx.region)
                 batches = watermark.insert(batches, row, secrets.randbelow(max(total - 1, 1)) + 1)
@@ -264,7 +270,7 @@ class ExportService:
                 return None
             if isinstance(writer, IcsWriter):
                 writer.close()
-        return done - (marker is not None)
+        return done - (marker is not None), marker is not None
 
     def _place(
         self,
