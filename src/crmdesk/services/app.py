@@ -8,18 +8,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from crmdesk.domain.audit_chain import ChainReport
 from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
-from crmdesk.services import audit, users
+from crmdesk.services import users
 from crmdesk.services.activities import ActivityService
-from crmdesk.services.audit_trail import AuditTrail
-from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
-from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
@@ -28,6 +26,9 @@ from crmdesk.store.database import Database
 from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
+    from crmdesk.services.audit_trail import AuditTrail
+    from crmdesk.services.contact_merge import MergeService
+    from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
@@ -55,12 +56,30 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
-        self.duplicates = DuplicateService(self.ctx)
-        self.merges = MergeService(self.ctx)
-        self.audit = AuditTrail(self.ctx)
 
-    # Imported on first use: most sessions never export or import, and these
-    # modules cost a tenth of a second of every start-up.
+    # Imported on first use: most sessions never export, import or merge, and
+    # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """Reading and verifying the audit trail, tracing exports, watermarks."""
+        from crmdesk.services.audit_trail import AuditTrail
+
+        return AuditTrail(self.ctx)
+
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """Possible duplicate contacts found after a sync, and their dismissal."""
+        from crmdesk.services.duplicates import DuplicateService
+
+        return DuplicateService(self.ctx)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging two contacts into one, and undoing it."""
+        from crmdesk.services.contact_merge import MergeService
+
+        return MergeService(self.ctx)
+
     @cached_property
     def exports(self) -> ExportService:
         """Writing data to CSV, vCard and iCalendar files."""
@@ -147,6 +166,6 @@ class Crm:
                 row.value = value
             uow.record("update", "setting", key, key, {key: [old, value]})
 
-    def verify_audit(self) -> audit.ChainReport:
+    def verify_audit(self) -> ChainReport:
         """Check the audit trail's hash chain."""
         return self.audit.verify()

@@ -28,7 +28,6 @@ from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.settings import SettingsDialog
-from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
@@ -386,11 +385,15 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_sync_settings(self) -> None:
+        from crmdesk.ui.dialogs.sync import SyncSettingsDialog
+
         dialog = SyncSettingsDialog(self.sync, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def open_conflicts(self) -> None:
+        from crmdesk.ui.dialogs.sync import ConflictsDialog
+
         dialog = ConflictsDialog(self.crm, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _code: self.sync.refresh())
