@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from conftest import PASSPHRASE, Runner
 from crmdesk.domain.audit_chain import entry_hash
 from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
+
+PASSPHRASE = "correct horse battery"  # what the ``cli`` fixture unlocks with
+Runner = Callable[..., Any]
 
 
 @contextmanager
