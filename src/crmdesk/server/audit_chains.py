@@ -117,6 +117,6 @@ def verify(db: ServerDatabase, node: str) -> ChainReport:
             execution_options={"yield_per": 2000},
         )
         try:
-            return check_chain(Link(*row) for row in result)
+            return check_chain(Link._make(row) for row in result)
         finally:
             result.close()  # a break found early leaves rows unread
