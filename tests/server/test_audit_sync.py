@@ -77,6 +77,15 @@ def test_a_replayed_audit_push_changes_nothing(sync_server: LiveServer, laptop: 
             assert answer.status_code == 200, answer.text
             assert answer.json() == {"length": chain[-1].seq, "head": chain[-1].hash}
     assert audit_chains.nodes(sync_server.db) == [(node_of(laptop), len(chain))]
+    # Arriving late, after the next sync extended the chain, it is still a replay.
+    laptop.contacts.create("person", ContactPatch(first_name="Liisa"))
+    sync(laptop)
+    longer = local_chain(laptop)
+    with sync_server.client(token) as http:
+        answer = http.post("/api/v1/audit", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"length": longer[-1].seq, "head": longer[-1].hash}
+    assert audit_chains.nodes(sync_server.db) == [(node_of(laptop), len(longer))]
 
 
 def test_the_server_refuses_what_does_not_extend_its_copy(
