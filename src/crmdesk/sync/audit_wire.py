@@ -8,10 +8,12 @@ Endpoints (same header, token and ``ErrorBody`` rules as ``protocol``):
   the chain, with the client's whole ``length`` and ``head``.
 
 The server accepts a push only when it extends what it already holds: entries
-it has must be identical (so a replay changes nothing), the first new one must
-link to its last, every hash must be right, and the client's chain must not be
-shorter than the server's. Otherwise ``409 audit_diverged``: the file was
-restored from an older copy, or its trail was edited.
+it has must be identical (so a replay, even a late one, changes nothing), the
+first new one must link to its last, every hash must be right, and a chain
+shorter than the server's is refused unless the push is such a replay.
+Otherwise ``409 audit_diverged``: the file was restored from an older copy, or
+its trail was edited. The client also compares the server's head with its own
+chain before sending anything, so a restored copy stops there.
 """
 
 from __future__ import annotations
