@@ -127,6 +127,40 @@ class PermissionDenied(CrmdeskError):
     exit_code = 40
 
 
+class KeyFileMissing(CrmdeskError):
+    """The key file beside the database is not there (a backup holds a copy)."""
+
+    exit_code = 30
+
+
+class KeyFileDamaged(CrmdeskError):
+    """The key file is unreadable, of an unknown version, or of another database."""
+
+    exit_code = 31
+
+
+class UnlockThrottled(CrmdeskError):
+    """Too many wrong passphrases in a row: the next try must wait a while."""
+
+    exit_code = 32
+
+    def __init__(self, message: str, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class WrongRecoveryCode(CrmdeskError):
+    """The recovery code is mistyped, wrong, or the database has none."""
+
+    exit_code = 33
+
+
+class BackupRejected(CrmdeskError):
+    """A backup failed its checks before a restore; nothing was replaced."""
+
+    exit_code = 34
+
+
 class AuditChainBroken(CrmdeskError):
     """The audit trail's hash chain is broken: an entry was edited, inserted or removed."""
 

@@ -17,6 +17,7 @@ from crmdesk.domain.audit_chain import entry_hash
 from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
+from crmdesk.store import database, keyfile
 
 PASSPHRASE = "correct horse battery"  # what the ``cli`` fixture unlocks with
 Runner = Callable[..., Any]
@@ -27,7 +28,7 @@ def raw(path: Path) -> Iterator[sqlcipher.Connection]:
     """The decrypted file on a plain sqlcipher3 connection; commits on leaving."""
     conn = sqlcipher.connect(str(path))
     try:
-        conn.execute(f"PRAGMA key = '{PASSPHRASE}'")
+        conn.execute(f"PRAGMA key = {database.raw_key(path, PASSPHRASE)}")
         yield conn
         conn.commit()
     finally:
@@ -52,6 +53,7 @@ def trail(cli: Runner, pristine: Path, tmp_path: Path) -> Path:
     """A copy of ``pristine`` where ``cli`` looks, checked intact."""
     path = tmp_path / "crm.db"
     shutil.copyfile(pristine, path)
+    shutil.copyfile(keyfile.path_for(pristine), keyfile.path_for(path))
     result = cli("audit", "verify")
     assert (result.code, result.out.strip()) == (0, "Audit trail intact: 8 entries.")
     return path

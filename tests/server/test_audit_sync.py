@@ -16,6 +16,7 @@ from crmdesk.server.cli import main as server_cli
 from crmdesk.services import audit
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
+from crmdesk.store import keyfile
 from crmdesk.sync.audit_wire import AuditPush
 from crmdesk.sync.engine import SyncEngine
 
@@ -133,6 +134,7 @@ def test_a_restored_older_copy_cannot_sync(
     sync(laptop)
     laptop.close()
     shutil.copyfile(older, path)  # the file restored from yesterday's copy
+    shutil.copyfile(keyfile.path_for(older), keyfile.path_for(path))
     restored = Crm.open(path, PASSPHRASE)
     try:
         with pytest.raises(AuditDiverged) as caught:

@@ -110,9 +110,10 @@ class Crm:
         region: str | None = None,
         currency: str | None = None,
         owner: str | None = None,
+        recovery_code: str | None = None,
     ) -> Crm:
-        """Create a new encrypted database with its owner user."""
-        db = Database.create(path, passphrase)
+        """Create a new encrypted database with its owner user (and a recovery code)."""
+        db = Database.create(path, passphrase, recovery_code=recovery_code)
         users.create_owner(db, owner)
         crm = cls(db, region=region, currency=currency)
         crm.save_setting("region", crm.ctx.region)
@@ -126,9 +127,24 @@ class Crm:
         """Unlock an existing database."""
         return cls(Database.open(path, passphrase), region=region, currency=currency)
 
+    @classmethod
+    def recover(
+        cls, path: Path, recovery_code: str, new_passphrase: str, *, region: str | None = None
+    ) -> Crm:
+        """Set a new passphrase with the recovery code (the old one was forgotten) and open."""
+        return cls(Database.recover(path, recovery_code, new_passphrase), region=region)
+
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Wrap the database key with a new passphrase (the file is not re-encrypted)."""
+        self.db.change_passphrase(old, new)
+
+    def check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase (or UnlockThrottled) unless it is this database's."""
+        self.db.check_passphrase(passphrase)
 
     @property
     def region(self) -> str:

@@ -23,11 +23,14 @@ from crmdesk.config.settings import Settings
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
+from crmdesk.ui.auto_backup import AutoBackup
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
+from crmdesk.ui.dialogs.passphrase import ChangePassphraseDialog
 from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.lock_screen import IdleLock
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
@@ -98,6 +101,12 @@ class MainWindow(QMainWindow):
         ops.failed.connect(self.show_message)
         ops.busy_changed.connect(self.busy.setVisible)
 
+        self.idle_lock = IdleLock(
+            self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
+        )
+        self.auto_backup = AutoBackup(crm, ops, settings.backup_keep, self)
+        self.auto_backup.written.connect(self.show_message)
+        self.auto_backup.failed.connect(self.show_message)
         self._build_menus()
         self.screen_pop = ScreenPop(crm, ops, self)
         self.pop_endpoint = PopEndpoint(self._http_pop, self)
@@ -105,6 +114,7 @@ class MainWindow(QMainWindow):
         self.reminders.due.connect(self._followups_due)
         self.apply_settings()
         self.sync.start_automatic()
+        self.auto_backup.start()
         self._restore_geometry()
 
     # -- menus and shortcuts ---------------------------------------------
@@ -133,6 +143,9 @@ class MainWindow(QMainWindow):
         self._action(
             file, "Custom &fields…", self.edit_custom_fields, tip="Your own fields on every contact"
         )
+        file.addSeparator()
+        self._action(file, "Change &passphrase…", self.change_passphrase)
+        file.addAction(self.idle_lock.action)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
@@ -298,8 +311,8 @@ class MainWindow(QMainWindow):
     # -- screen pop and other instances ----------------------------------
 
     def pop(self, number: str, reply: Reply | None = None) -> None:
-        """Screen pop for ``number``."""
-        self.screen_pop.pop(number, reply)
+        """Screen pop for ``number`` (once unlocked, when the window is locked)."""
+        self.idle_lock.when_unlocked(lambda: self.screen_pop.pop(number, reply))
 
     def _http_pop(self, number: str, reply: Reply) -> None:
         self.pop(number, reply)
@@ -324,6 +337,8 @@ class MainWindow(QMainWindow):
         """Start or stop reminders and the pop endpoint as the settings say."""
         s = self.settings
         fmt.set_locale(s.locale)
+        self.idle_lock.set_minutes(s.idle_lock_minutes)
+        self.auto_backup.keep = s.backup_keep
         self.reminders.lead = timedelta(minutes=s.reminder_lead_minutes)
         if s.reminders_enabled:
             self.reminders.start()
@@ -345,6 +360,14 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+
+    def change_passphrase(self) -> QWidget:
+        """File ▸ Change passphrase…: only the key file is rewritten."""
+        dialog = ChangePassphraseDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.show_message)
+        dialog.open()
+        return dialog
 
     def edit_custom_fields(self) -> None:
         dialog = CustomFieldsDialog(self.crm, self.ops, self)
