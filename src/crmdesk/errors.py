@@ -177,3 +177,21 @@ class NotTraced(CrmdeskError):
     """A file matched no recorded export's watermark."""
 
     exit_code = 37
+
+
+class NotConfirmed(CrmdeskError):
+    """A destructive action (erasing a person) was not confirmed as asked."""
+
+    exit_code = 45
+
+
+class NotInTrash(CrmdeskError):
+    """Restore or purge named a record that is not in the trash."""
+
+    exit_code = 46
+
+
+class RestoreRefused(CrmdeskError):
+    """A server restore named an unknown user or a time that cannot be used."""
+
+    exit_code = 47

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from live import PASSWORD, LiveServer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from crmdesk.errors import AuditDiverged
 from crmdesk.server import audit_chains, tables
@@ -172,3 +172,24 @@ def test_server_verify_finds_a_tampered_copy(
     assert capsys.readouterr().out == f"{node}: Audit trail BROKEN at entry 2: entry was altered.\n"
     assert server_cli(["audit", "verify", "--node", "nobody", *where]) == 10
     assert "no audit trail of node 'nobody'" in capsys.readouterr().err
+
+
+def test_an_erasure_reaches_the_servers_copy(sync_server: LiveServer, laptop: Crm) -> None:
+    pekka = laptop.contacts.create("person", ContactPatch(first_name="Pekka", last_name="Zyx"))
+    sync(laptop)  # the entries naming him are on the server now
+    laptop.contacts.create("person", ContactPatch(first_name="Unsynced", last_name="Qwv"))
+    unsynced = laptop.queries.resolve("Unsynced Qwv")
+    laptop.privacy.erase(pekka, "Pekka Zyx")
+    laptop.privacy.erase(unsynced, "Unsynced Qwv")  # blanked before it was ever sent
+    assert laptop.verify_audit().ok
+    sync(laptop)
+    node = node_of(laptop)
+    assert audit_chains.verify(sync_server.db, node).ok
+    with sync_server.db.reading() as conn:
+        text = " ".join(
+            f"{summary} {changes}"
+            for summary, changes in conn.execute(
+                select(tables.audit_chain.c.summary, tables.audit_chain.c.changes)
+            )
+        )
+    assert "Zyx" not in text and "Qwv" not in text and "(erased)" in text

@@ -10,7 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from crmdesk import instance
-from crmdesk.cli import fields, key_commands, merge_commands, output, sync_commands
+from crmdesk.cli import (
+    fields,
+    key_commands,
+    merge_commands,
+    output,
+    privacy_commands,
+    sync_commands,
+)
 from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
@@ -486,4 +493,5 @@ HANDLERS: dict[str, Handler] = {
     "import": import_command,
     **sync_commands.HANDLERS,
     **merge_commands.HANDLERS,
+    **privacy_commands.HANDLERS,
 }

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields, key_commands, merge_commands
+from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands
 from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
@@ -377,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sub(ssub, "dismiss", help="keep the winning value").add_argument("id", metavar="ID")
 
     merge_commands.add_parsers(sub, _sub)
+    privacy_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

@@ -4,17 +4,25 @@ Shared by the desktop (its own ``audit_log``) and the sync server (its copy of
 each node's chain), so both find the same break in the same place. An entry is
 a :class:`Link`: its fields as stored, times as the fixed-width UTC text the
 store writes.
+
+Erasing a person (privacy law) blanks the summary and changes of the entries
+about them (``REDACTED``) and appends one chained ``erase`` entry listing each
+blanked entry with :func:`redacted_digest` of what it now holds. A blanked
+entry passes the check only when that digest matches: the erasure is itself
+tamper-evident, and the trail keeps that it happened, not the data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 GENESIS = "0" * 64
+ERASE = "erase"
+REDACTED = "(erased)"
 
 
 class Link(NamedTuple):
@@ -67,6 +75,30 @@ def link_hash(link: Link) -> str:
     )
 
 
+def redacted_digest(link: Link) -> str:
+    """What an ``erase`` entry records for an entry it blanked (content and old hash)."""
+    payload = json.dumps(
+        [link.prev_hash, *link[:8], link.hash], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def redactions(erase_entries: Iterable[Link]) -> dict[int, str]:
+    """Blanked entry seq -> digest, from the ``erase`` entries (each lists earlier ones)."""
+    out: dict[int, str] = {}
+    for entry in erase_entries:
+        if entry.action != ERASE:
+            continue
+        try:
+            listed = json.loads(entry.changes).get("redacted", {})
+        except (ValueError, AttributeError):
+            continue
+        for seq, digest in listed.items() if isinstance(listed, dict) else ():
+            if str(seq).isdigit() and int(seq) < entry.seq:
+                out[int(seq)] = str(digest)
+    return out
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """Result of checking a chain: ``ok``, entries checked, first broken seq, why."""
@@ -85,13 +117,19 @@ class ChainReport:
 
 
 def check_chain(
-    links: Iterable[Link], *, start_seq: int = 1, prev_hash: str = GENESIS
+    links: Iterable[Link],
+    *,
+    start_seq: int = 1,
+    prev_hash: str = GENESIS,
+    redacted: Mapping[int, str] | None = None,
 ) -> ChainReport:
     """Walk ``links`` (in ``seq`` order) and report the first break.
 
     ``start_seq``/``prev_hash`` let a caller check a continuation of a chain
-    whose earlier part it already trusts.
+    whose earlier part it already trusts; ``redacted`` (from :func:`redactions`)
+    names the entries an erasure blanked.
     """
+    redacted = redacted or {}
     expected = start_seq
     count = 0
     for link in links:
@@ -102,7 +140,9 @@ def check_chain(
             return ChainReport(False, count, expected, f"entry {expected} is missing")
         if link.prev_hash != prev_hash:
             return ChainReport(False, count, link.seq, "link to the previous entry is broken")
-        if link_hash(link) != link.hash:
+        if link_hash(link) != link.hash and not (
+            link.summary == REDACTED and redacted.get(link.seq) == redacted_digest(link)
+        ):
             return ChainReport(False, count, link.seq, "entry was altered")
         prev_hash = link.hash
         expected += 1

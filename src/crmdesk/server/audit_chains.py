@@ -9,9 +9,19 @@ whose trail was edited, looks like from here. Re-sending entries already held
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
-from crmdesk.domain.audit_chain import GENESIS, ChainReport, Link, check_chain, link_hash
+from crmdesk.domain.audit_chain import (
+    ERASE,
+    GENESIS,
+    REDACTED,
+    ChainReport,
+    Link,
+    check_chain,
+    link_hash,
+    redacted_digest,
+    redactions,
+)
 from crmdesk.server import tables
 from crmdesk.server.accounts import Principal
 from crmdesk.server.errors import AuditDiverged, Forbidden, Malformed
@@ -63,7 +73,8 @@ def push(db: ServerDatabase, who: Principal, request: AuditPush, now_ms: int) ->
             raise AuditDiverged(
                 f"{DIVERGED} (it has {request.length} entries, the server saw {held.length})."
             )
-        report = check_chain(new, start_seq=held.length + 1, prev_hash=held.head)
+        erased = redactions([*_erase_links(conn, request.node), *new])
+        report = check_chain(new, start_seq=held.length + 1, prev_hash=held.head, redacted=erased)
         if not report.ok:
             raise AuditDiverged(f"{DIVERGED} (entry {report.broken_at}: {report.reason}).")
         if not new and request.length == held.length and request.head != held.head:
@@ -81,7 +92,32 @@ def push(db: ServerDatabase, who: Principal, request: AuditPush, now_ms: int) ->
                     for e in new
                 ],
             )
+            _blank(conn, request.node, redactions(new))
         return head(conn, request.node)
+
+
+def _erase_links(conn: Connection, node: str) -> list[Link]:
+    rows = conn.execute(
+        select(*_LINK).where(_T.c.node == node, _T.c.action == ERASE).order_by(_T.c.seq)
+    )
+    return [Link._make(row) for row in rows]
+
+
+def _blank(conn: Connection, node: str, erased: dict[int, str]) -> None:
+    """Blank the copies of the entries an erasure just received blanked on the laptop
+    (each only when the erasure's digest matches it blanked), so no personal data
+    of an erased person stays in the server's copy either."""
+    for seq, digest in erased.items():
+        row = conn.execute(select(*_LINK).where(_T.c.node == node, _T.c.seq == seq)).one_or_none()
+        if row is None:
+            continue
+        blanked = Link._make(row)._replace(summary=REDACTED, changes="{}")
+        if blanked != Link._make(row) and redacted_digest(blanked) == digest:
+            conn.execute(
+                update(_T)
+                .where(_T.c.node == node, _T.c.seq == seq)
+                .values(summary=REDACTED, changes="{}")
+            )
 
 
 def _replayed(request: AuditPush, new: list[Link]) -> bool:
@@ -119,11 +155,12 @@ def nodes(db: ServerDatabase) -> list[tuple[str, int]]:
 def verify(db: ServerDatabase, node: str) -> ChainReport:
     """Check the server's copy of ``node``'s chain from its first entry."""
     with db.reading() as conn:
+        erased = redactions(_erase_links(conn, node))
         result = conn.execute(
             select(*_LINK).where(_T.c.node == node).order_by(_T.c.seq),
             execution_options={"yield_per": 2000},
         )
         try:
-            return check_chain(Link._make(row) for row in result)
+            return check_chain((Link._make(row) for row in result), redacted=erased)
         finally:
             result.close()  # a break found early leaves rows unread

@@ -3,24 +3,49 @@
 Each entry's hash covers its content and the previous entry's hash, so an
 edited, inserted or removed entry breaks the chain at that point (the rules
 are in :mod:`crmdesk.domain.audit_chain`, shared with the sync server).
+
+Erasing a person (privacy law) must remove their data from the trail too:
+:func:`redact` blanks the entries about them and appends one chained ``erase``
+entry that lets :func:`verify` tell the erasure from tampering.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from crmdesk.domain.audit_chain import GENESIS, ChainReport, Link, check_chain, entry_hash
+from crmdesk.domain.audit_chain import (
+    ERASE,
+    GENESIS,
+    REDACTED,
+    ChainReport,
+    Link,
+    check_chain,
+    entry_hash,
+    redacted_digest,
+    redactions,
+)
 from crmdesk.domain.clock import utcnow
 from crmdesk.store.models import AuditEntry
 from crmdesk.store.types import format_utc
 
-__all__ = ["GENESIS", "ChainReport", "append", "hash_at", "head", "links", "verify"]
+__all__ = [
+    "ERASE",
+    "GENESIS",
+    "REDACTED",
+    "ChainReport",
+    "append",
+    "hash_at",
+    "head",
+    "links",
+    "redact",
+    "verify",
+]
 
 _LINK_COLUMNS = "seq, at, user_id, action, entity, entity_id, summary, changes, prev_hash, hash"
 
@@ -76,11 +101,60 @@ def append(
     return entry
 
 
-def links(session: Session, after: int = 0, limit: int | None = None) -> Iterator[Link]:
-    """The entries after ``seq`` ``after`` as stored (raw text, so a tampered
-    timestamp is reported as a break rather than failing to parse)."""
-    sql = f"SELECT {_LINK_COLUMNS} FROM audit_log WHERE seq > :after ORDER BY seq"
+def redact(
+    session: Session,
+    seqs: Iterable[int],
+    user_id: str | None,
+    entity: str,
+    entity_id: str | None,
+) -> int:
+    """Blank the summary and changes of entries ``seqs`` and record that as one
+    chained ``erase`` entry about ``entity``/``entity_id``; returns entries blanked."""
+    wanted = sorted(set(seqs))
+    digests: dict[str, str] = {}
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        for entry in session.execute(select(AuditEntry).where(AuditEntry.seq.in_(chunk))).scalars():
+            entry.summary, entry.changes = REDACTED, "{}"
+            digests[str(entry.seq)] = redacted_digest(_link(entry))
+    session.flush()
+    append(
+        session,
+        user_id,
+        ERASE,
+        entity,
+        entity_id,
+        f"personal data erased from {len(digests)} audit entries",
+        {"redacted": digests},
+    )
+    return len(digests)
+
+
+def _link(entry: AuditEntry) -> Link:
+    return Link(
+        entry.seq,
+        format_utc(entry.at),
+        entry.user_id,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.summary,
+        entry.changes,
+        entry.prev_hash,
+        entry.hash,
+    )
+
+
+def links(
+    session: Session, after: int = 0, limit: int | None = None, *, action: str | None = None
+) -> Iterator[Link]:
+    """The entries after ``seq`` ``after`` (only ``action``'s, when given) as stored
+    (raw text, so a tampered timestamp is reported as a break, not a crash)."""
+    where = " AND action = :action" if action else ""
+    sql = f"SELECT {_LINK_COLUMNS} FROM audit_log WHERE seq > :after{where} ORDER BY seq"
     params: dict[str, Any] = {"after": after}
+    if action:
+        params["action"] = action
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
@@ -107,5 +181,7 @@ def hash_at(session: Session, seq: int) -> str | None:
 
 
 def verify(session: Session) -> ChainReport:
-    """Walk the chain from the start and report the first break."""
-    return check_chain(links(session))
+    """Walk the chain from the start and report the first break (entries blanked
+    by a recorded erasure pass)."""
+    erased = redactions(links(session, action=ERASE))
+    return check_chain(links(session), redacted=erased)

@@ -172,6 +172,14 @@ class MainWindow(QMainWindow):
         self._action(contact, "Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P")
         self._action(contact, "New &follow-up…", self.new_followup, "Ctrl+K")
         self._action(contact, "New d&eal…", self.activity.new_deal)
+        contact.addSeparator()
+        self._action(
+            contact,
+            "E&xport everything about this person…",
+            self.export_person,
+            tip="A person's data as JSON and vCard, for a privacy request",
+        )
+        self._action(contact, "Erase this pe&rson…", self.erase_person, tip="Owner only")
         view = bar.addMenu("&View")
         self._action(
             view,
@@ -179,6 +187,8 @@ class MainWindow(QMainWindow):
             lambda: self.ops.changes_applied.emit(ChangeSet(everything=True)),
             QKeySequence.StandardKey.Refresh,
         )
+        self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
+        self._action(view, "&Leads to review…", self.open_review, tip="Leads untouched for months")
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)
@@ -431,6 +441,53 @@ class MainWindow(QMainWindow):
         dialog.undoable.connect(self.offer_undo)
         dialog.addAction(self.undo_action)  # Ctrl+Z works in the dialog too
         dialog.show()
+        return dialog
+
+    def open_trash(self) -> QWidget:
+        """View ▸ Trash…"""
+        from crmdesk.ui.dialogs.trash import TrashDialog
+
+        dialog = TrashDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_review(self) -> QWidget:
+        """View ▸ Leads to review…"""
+        from crmdesk.ui.dialogs.privacy import ReviewDialog
+
+        dialog = ReviewDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_contact.connect(self.show_contact)
+        dialog.show()
+        return dialog
+
+    def _person(self) -> tuple[str, str] | None:
+        """The shown person's id and name, else a hint in the status bar."""
+        card = self.activity.card
+        if card is None or card.is_company:
+            self.show_message("Select a person first.")
+            return None
+        return card.id, card.display_name
+
+    def export_person(self) -> None:
+        """Contact ▸ Export everything about this person…"""
+        from crmdesk.ui.dialogs.privacy import export_person
+
+        if (person := self._person()) is not None:
+            export_person(self, self.crm, self.ops, *person, self.show_message)
+
+    def erase_person(self) -> QWidget | None:
+        """Contact ▸ Erase this person… (asks for the name)."""
+        from crmdesk.ui.dialogs.privacy import EraseDialog
+
+        if (person := self._person()) is None:
+            return None
+        dialog = EraseDialog(self.crm, self.ops, *person, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.activity.show_contact(None))
+        dialog.accepted.connect(lambda: self.show_message(f"Erased {person[1]}."))
+        dialog.open()
         return dialog
 
     def generate_demo(self) -> None:
