@@ -26,7 +26,7 @@ PASSPHRASE = "correct horse battery"
 @pytest.fixture
 def laptop(sync_server: LiveServer, tmp_path: Path) -> Crm:
     """Anna's laptop, set up to sync with the server."""
-    sync_server.add_user("anna")
+    sync_server.add_user("anna", "owner")  # an owner: the erasure test purges
     crm = Crm.create(tmp_path / "anna.db", PASSPHRASE, region="FI", currency="EUR", owner="anna")
     SyncEngine(crm).configure(sync_server.url, "anna")
     yield crm

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from crmdesk.domain.clock import to_utc, utcnow
+from crmdesk.domain.permissions import EXPORT
 from crmdesk.errors import ExportError, ValidationError
 from crmdesk.interchange import columns
 from crmdesk.interchange.csv_format import CellFormatter, CsvOptions
@@ -29,6 +30,8 @@ from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
 from crmdesk.services import watermark
 from crmdesk.services.context import Context
 from crmdesk.services.export_queries import BATCH, ExportQueries
+from crmdesk.services.permissions import bulk_limit, require_rows
+from crmdesk.services.visibility import owner_scope
 from crmdesk.store.types import format_utc, parse_utc
 
 KINDS = tuple(columns.BY_KIND)
@@ -225,7 +228,8 @@ class ExportService:
         with self.ctx.read() as session:
             raw = session.connection().connection.dbapi_connection
             start, end = period.bounds()
-            yield ExportQueries(raw, self.ctx.currency, start, end)
+            owner = owner_scope(session, self.ctx.actor_id)
+            yield ExportQueries(raw, self.ctx.currency, start, end, owner)
 
     def _write(
         self,
@@ -243,6 +247,8 @@ class ExportService:
             total = queries.count(request.kind)
             if request.limit is not None:
                 total = min(total, request.limit)
+            with self.ctx.read() as session:
+                require_rows(session, self.ctx.actor_id, EXPORT, total, request.kind)
             if progress is not None:
                 progress(0, total)
             writer: _Writer
@@ -286,6 +292,7 @@ class ExportService:
         placed = False
         try:
             with self.ctx.write() as uow:
+                bulk = rows > bulk_limit(uow.session)
                 uow.record(
                     "export",
                     request.kind,
@@ -299,6 +306,7 @@ class ExportService:
                         "from": start.isoformat() if start else None,
                         "to": end.isoformat() if end else None,
                         "limit": request.limit,
+                        "bulk": bulk,
                         "watermark": marker.as_dict() if marker else None,
                     },
                 )
