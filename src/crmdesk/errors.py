@@ -159,3 +159,51 @@ class BackupRejected(CrmdeskError):
     """A backup failed its checks before a restore; nothing was replaced."""
 
     exit_code = 34
+
+
+class AuditChainBroken(CrmdeskError):
+    """The audit trail's hash chain is broken: an entry was edited, inserted or removed."""
+
+    exit_code = 35
+
+
+class AuditDiverged(SyncError):
+    """The server holds audit entries this database no longer has, or has differently."""
+
+    exit_code = 36
+
+
+class NotTraced(CrmdeskError):
+    """A file matched no recorded export's watermark."""
+
+    exit_code = 37
+
+
+class NotConfirmed(CrmdeskError):
+    """A destructive action (erasing a person) was not confirmed as asked."""
+
+    exit_code = 45
+
+
+class NotInTrash(CrmdeskError):
+    """Restore or purge named a record that is not in the trash."""
+
+    exit_code = 46
+
+
+class RestoreRefused(CrmdeskError):
+    """A server restore named an unknown user or a time that cannot be used."""
+
+    exit_code = 47
+
+
+class SignInFailed(CrmdeskError):
+    """The user name, PIN or password did not sign anyone in (or the user is disabled)."""
+
+    exit_code = 41
+
+
+class BulkRefused(PermissionDenied):
+    """A delete or export over the bulk limit, by a role without the bulk permission."""
+
+    exit_code = 42

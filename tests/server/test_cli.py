@@ -13,7 +13,7 @@ import httpx
 import pytest
 from live import free_port, start_serve, stop_serve
 
-from crmdesk.server import accounts
+from crmdesk.server import accounts, migrations
 from crmdesk.server.cli import main
 from crmdesk.server.storage import ServerDatabase, resolve_url
 from crmdesk.sync.protocol import PROTOCOL_HEADER
@@ -48,7 +48,7 @@ def _add(capsys, monkeypatch, data, name, role="salesperson"):
 def test_init_user_add_list_disable_and_token_revoke(capsys, monkeypatch, tmp_path):
     data = tmp_path / "srv"
     code, out, _ = _run(capsys, "init", "--data", str(data))
-    assert code == 0 and "created (schema 2)" in out
+    assert code == 0 and f"created (schema {migrations.LATEST_VERSION})" in out
     assert (data / "crmdesk-server.db").is_file()
     assert _run(capsys, "init", "--data", str(data))[1].endswith("already up to date.\n")
     assert _add(capsys, monkeypatch, data, "anna", "owner")[:2] == (0, "Added owner 'anna'.\n")
@@ -220,7 +220,7 @@ def test_serve_over_tls(capsys, monkeypatch, tmp_path):
 
 def test_postgresql_by_url_option_and_environment(capsys, monkeypatch, postgres_url):
     code, out, _ = _run(capsys, "init", "--database-url", postgres_url)
-    assert code == 0 and "created (schema 2)" in out
+    assert code == 0 and f"created (schema {migrations.LATEST_VERSION})" in out
     assert "postgresql+psycopg://" in out
     code, out, _ = _run(
         capsys,
@@ -248,3 +248,19 @@ def test_unreachable_postgresql_is_one_clear_line(capsys):
     assert code == 5
     assert "cannot be used" in err and "secret" not in err
     assert err.count("\n") == 1
+
+
+def test_restore_explains_unknown_users_and_dry_runs(capsys, monkeypatch, tmp_path):
+    data = tmp_path / "srv"
+    assert _run(capsys, "init", "--data", str(data))[0] == 0
+    assert _add(capsys, monkeypatch, data, "bo")[0] == 0
+    code, _, err = _run(
+        capsys, "restore", "--user", "nobody", "--since", "2026-01-01", "--data", str(data)
+    )
+    assert code == 47 and err.strip() == "crmdesk-server: There is no user 'nobody' on this server."
+    code, out, _ = _run(
+        capsys, "restore", "--user", "bo", "--since", "2026-01-01", "--dry-run", "--data", str(data)
+    )
+    assert code == 0 and out.startswith("Would restore 0 field values of 0 rows")
+    code, _, err = _run(capsys, "restore", "--user", "bo", "--since", "soon", "--data", str(data))
+    assert code == 10 and "soon" in err

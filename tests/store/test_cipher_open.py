@@ -267,6 +267,7 @@ def test_engine_connections_have_the_pragmas_we_rely_on(crm: Crm) -> None:
             assert pragma("synchronous") == "2"  # FULL
             assert pragma("temp_store") == "2"  # MEMORY
             assert pragma("foreign_keys") == "1"
+            assert pragma("secure_delete") == "1"  # deleted content is overwritten
             assert int(pragma("busy_timeout")) == cipher.BUSY_TIMEOUT_MS
             assert int(pragma("kdf_iter")) >= 256_000
             assert pragma("cipher_hmac_algorithm") == "HMAC_SHA512"

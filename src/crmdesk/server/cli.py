@@ -18,8 +18,9 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from crmdesk.config import paths
-from crmdesk.errors import CrmdeskError, ValidationError
-from crmdesk.server import accounts
+from crmdesk.domain.clock import format_local, parse_when
+from crmdesk.errors import AuditChainBroken, CrmdeskError, ValidationError
+from crmdesk.server import accounts, audit_chains, restore
 from crmdesk.server.accounts import DEFAULT_TOKEN_DAYS
 from crmdesk.server.storage import ServerDatabase, describe, resolve_url
 from crmdesk.sync.protocol import ROLES
@@ -76,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("disable", "disable an account"), ("enable", "enable it again")):
         user.add_parser(action, parents=[where], help=text).add_argument("name")
 
+    restore = commands.add_parser(
+        "restore",
+        parents=[where],
+        help="bring back what a user deleted or overwrote (every computer gets it on its "
+        "next sync)",
+    )
+    restore.add_argument("--user", required=True, metavar="NAME", help="whose changes to undo")
+    restore.add_argument(
+        "--since",
+        required=True,
+        metavar="WHEN",
+        help="from this moment on, e.g. 2026-11-20 or '2026-11-20 14:00' (local time)",
+    )
+    restore.add_argument(
+        "--dry-run", action="store_true", help="only list what would come back; change nothing"
+    )
+
     token = commands.add_parser("token", help="manage sign-in tokens").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -83,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     who = revoke.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", metavar="NAME", help="every token of this user")
     who.add_argument("--all", action="store_true", help="every token of every user")
+
+    audit = commands.add_parser("audit", help="the laptops' audit trails kept here").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    check = audit.add_parser(
+        "verify",
+        parents=[where],
+        help="check each laptop's audit trail for edited, inserted or removed entries "
+        f"(exit code {AuditChainBroken.exit_code} when one is broken)",
+    )
+    check.add_argument("--node", metavar="N", help="only this laptop (its node id)")
     return parser
 
 
@@ -138,7 +167,25 @@ def _run(args: argparse.Namespace) -> int:
         db.close()
 
 
+def _restore(args: argparse.Namespace, db: ServerDatabase) -> int:
+    since = parse_when(args.since)
+    report = restore.restore(
+        db, args.user, int(since.timestamp() * 1000), accounts.now_ms(), dry_run=args.dry_run
+    )
+    for f in report.fields:
+        print(f"{f.entity} {f.row_id} {f.field}: {f.replaced} -> {f.value}")
+    verb = "Would restore" if report.dry_run else "Restored"
+    print(
+        f"{verb} {len(report.fields)} field values of {report.rows} rows "
+        f"({report.undeleted} deleted rows back) changed by '{args.user}' since "
+        f"{format_local(since)}."
+    )
+    return 0
+
+
 def _administer(args: argparse.Namespace, db: ServerDatabase) -> int:
+    if args.command == "restore":
+        return _restore(args, db)
     key = f"{args.command} {args.action}"
     if key == "user add":
         user = accounts.add_user(db, args.name, _password(args.password_stdin), args.role)
@@ -154,10 +201,26 @@ def _administer(args: argparse.Namespace, db: ServerDatabase) -> int:
     elif key in ("user disable", "user enable"):
         user = accounts.set_disabled(db, args.name, args.action == "disable")
         print(f"'{user.username}' is now {'disabled' if user.disabled else 'enabled'}.")
+    elif key == "audit verify":
+        return _audit_verify(db, args.node)
     else:
         count = accounts.revoke_tokens(db, None if args.all else args.user)
         print(f"Revoked {count} sign-in token{'' if count == 1 else 's'}.")
     return 0
+
+
+def _audit_verify(db: ServerDatabase, only: str | None) -> int:
+    held = dict(audit_chains.nodes(db))
+    if only is not None and only not in held:
+        raise ValidationError(f"The server holds no audit trail of node '{only}'.")
+    if not held:
+        print("No laptop has sent its audit trail yet.")
+    broken = 0
+    for node in [only] if only else sorted(held):
+        report = audit_chains.verify(db, node)
+        broken += not report.ok
+        print(f"{node}: {report.describe()}")
+    return AuditChainBroken.exit_code if broken else 0
 
 
 def _password(from_stdin: bool) -> str:

@@ -6,11 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
+from crmdesk.domain.audit_chain import ChainReport
 from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
-from crmdesk.services import audit, users
+from crmdesk.services import stored_settings, users
 from crmdesk.services.activities import ActivityService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
@@ -18,18 +17,22 @@ from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
 from crmdesk.services.followups import FollowUpService
+from crmdesk.services.roles import RoleService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
+from crmdesk.services.users import UserService
 from crmdesk.store.database import Database
-from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
+    from crmdesk.services.audit_trail import AuditTrail
     from crmdesk.services.contact_merge import MergeService
     from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
+    from crmdesk.services.privacy import PrivacyService
+    from crmdesk.services.trash import TrashService
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -54,9 +57,18 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
+        self.users = UserService(self.ctx)
+        self.roles = RoleService(self.ctx)
 
     # Imported on first use: most sessions never export, import or merge, and
     # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """Reading and verifying the audit trail, tracing exports, watermarks."""
+        from crmdesk.services.audit_trail import AuditTrail
+
+        return AuditTrail(self.ctx)
+
     @cached_property
     def duplicates(self) -> DuplicateService:
         """Possible duplicate contacts found after a sync, and their dismissal."""
@@ -77,6 +89,20 @@ class Crm:
         from crmdesk.services.exports import ExportService
 
         return ExportService(self.ctx)
+
+    @cached_property
+    def trash(self) -> TrashService:
+        """Deleted records: restore them, or purge them for good."""
+        from crmdesk.services.trash import TrashService
+
+        return TrashService(self.ctx)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        """A person's export and erasure, and the retention review."""
+        from crmdesk.services.privacy import PrivacyService
+
+        return PrivacyService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:
@@ -157,23 +183,12 @@ class Crm:
 
     def stored_settings(self) -> dict[str, str]:
         """Settings kept inside the database (shared by everyone using it)."""
-        with self.db.reading() as session:
-            return {s.key: s.value for s in session.execute(select(Setting)).scalars()}
+        return stored_settings.read_all(self.db)
 
     def save_setting(self, key: str, value: str) -> None:
         """Keep a setting inside the database."""
-        with self.ctx.write() as uow:
-            row = uow.session.get(Setting, key)
-            old = row.value if row else None
-            if old == value:
-                return
-            if row is None:
-                uow.session.add(Setting(key=key, value=value))
-            else:
-                row.value = value
-            uow.record("update", "setting", key, key, {key: [old, value]})
+        stored_settings.save(self.ctx, key, value)
 
-    def verify_audit(self) -> audit.ChainReport:
+    def verify_audit(self) -> ChainReport:
         """Check the audit trail's hash chain."""
-        with self.db.reading() as session:
-            return audit.verify(session)
+        return self.audit.verify()

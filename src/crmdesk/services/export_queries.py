@@ -39,15 +39,22 @@ class ExportQueries:
     ``start``/``end`` are stored-format UTC bounds (``end`` exclusive) on each
     kind's date: ``created_at`` for contacts, companies and deals,
     ``occurred_at`` for activities, purchases and payments, ``due_at`` for
-    follow-ups.
+    follow-ups. ``owner``, when set, keeps only that user's and unowned
+    contacts, and the rows of those contacts (see ``visibility``).
     """
 
     def __init__(
-        self, conn: Any, default_currency: str, start: str | None, end: str | None
+        self,
+        conn: Any,
+        default_currency: str,
+        start: str | None,
+        end: str | None,
+        owner: str | None = None,
     ) -> None:
         self.conn = conn
         self.default_currency = default_currency
         self.start, self.end = start, end
+        self.owner = owner
         self._days: dict[str, date] = {}
 
     def local_day(self, text: str) -> date:
@@ -119,7 +126,10 @@ class ExportQueries:
     # -- filters ---------------------------------------------------------
 
     def _period(self, column: str) -> tuple[str, dict[str, str]]:
-        where, params = "", {}
+        """Conditions (`` AND ...``) for the period on ``column`` and the owner scope."""
+        where, params = self._scope(column.split(".")[0]), {}
+        if self.owner is not None:
+            params["owner"] = self.owner
         if self.start is not None:
             where += f" AND {column} >= :start"
             params["start"] = self.start
@@ -127,6 +137,16 @@ class ExportQueries:
             where += f" AND {column} < :end"
             params["end"] = self.end
         return where, params
+
+    def _scope(self, alias: str) -> str:
+        if self.owner is None:
+            return ""
+        if alias == "c":
+            return " AND (c.owner_id = :owner OR c.owner_id IS NULL)"
+        return (
+            f" AND {alias}.contact_id IN (SELECT id FROM contacts"
+            " WHERE owner_id = :owner OR owner_id IS NULL)"
+        )
 
     def _contact_filter(self, kind: str) -> tuple[str, dict[str, str]]:
         where, params = self._period("c.created_at")
@@ -281,10 +301,11 @@ class ExportQueries:
             sql = (
                 f"SELECT a.occurred_at, l.rowid, a.id, a.contact_id, {lines}"
                 f" FROM order_lines l JOIN activities a ON a.id = l.activity_id {joins}"
-                " WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL"
+                f" WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL{self._scope('a')}"
                 " AND l.rowid > :rid ORDER BY l.rowid LIMIT :size"
             )
-            pages = self._pages(sql, {"after": {"rid": 0}}, size, lambda r: {"rid": r[1]})
+            params = {"owner": self.owner} if self.owner else {}
+            pages = self._pages(sql, {**params, "after": {"rid": 0}}, size, lambda r: {"rid": r[1]})
         for rows in pages:
             yield [
                 (

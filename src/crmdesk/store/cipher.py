@@ -147,6 +147,9 @@ def _set_up(conn: Any, accept: Callable[[Any], None] | None) -> None:
     if _pragma(conn, "temp_store") != "2":
         raise InsecureCipher("Temporary storage could not be kept in memory.")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten, not left in free space: a purged or
+    # erased record must not be recoverable from the file's pages.
+    conn.execute("PRAGMA secure_delete = ON")
     if _pragma(conn, "journal_mode").lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")

@@ -226,6 +226,13 @@ class Database:
         with self.engine.connect() as conn:
             return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 
+    def flush_wal(self) -> None:
+        """Copy the write-ahead log into the file and truncate it, so the log keeps
+        no old images of pages (after an erasure)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.commit()
+
     def backup_to(self, target: Path) -> None:
         """Write a consistent encrypted copy to ``target``, and its key file beside it
         (the copy opens with the same passphrase, or recovery code)."""

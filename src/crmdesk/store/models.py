@@ -30,6 +30,18 @@ class User(Timestamps, Base):
     username: Mapped[str]
     display_name: Mapped[str]
     role: Mapped[str]
+    secret_hash: Mapped[str | None] = mapped_column(default=None)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Role(Base):
+    """A role the owner made from the permission list (``permissions``: JSON array)."""
+
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(primary_key=True)
+    permissions: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Contact(Timestamps, Base):
@@ -53,6 +65,8 @@ class Contact(Timestamps, Base):
     birthday: Mapped[date | None] = mapped_column(ISODate, default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
     consent_marketing: Mapped[bool] = mapped_column(default=False)
+    consent_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    consent_source: Mapped[str] = mapped_column(default="")
     payment_terms_days: Mapped[int | None] = mapped_column(default=None)
     credit_limit_minor: Mapped[int | None] = mapped_column(default=None)
     terms_currency: Mapped[str | None] = mapped_column(default=None)

@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.hlc import Clock
-from crmdesk.services import sync_clocks
+from crmdesk.services import erasure, purge, sync_clocks
+from crmdesk.services.purge import ERASE, PURGED
 from crmdesk.services.sync_entities import spec
 from crmdesk.store import fts
 from crmdesk.sync.protocol import Change, Conflict
@@ -128,6 +129,7 @@ class Applier:
         if latest:
             self.clock.observe(latest)
         self.sql.executemany(sync_clocks.UPSERT, clocks)
+        rows = self._purge(rows)
         self.rows.merge_pending(rows)
         self.rows.write(rows)
         self.counts.waiting = int(
@@ -204,3 +206,21 @@ class Applier:
                 ):
                     found[(entity, row_id)] = sync_clocks.decode(stamps)
         return found
+
+    def _purge(self, rows: dict[RowKey, dict[str, Any]]) -> dict[RowKey, dict[str, Any]]:
+        """Remove the rows another node purged or erased; returns the other rows."""
+        gone = {k: f[PURGED] for k, f in rows.items() if f.get(PURGED) not in (None, False)}
+        if not gone:
+            return rows
+        erased = sorted(r for (e, r), how in gone.items() if e == "contacts" and how == ERASE)
+        if erased:  # also blanks this laptop's audit entries about them
+            erasure.erase_people(self.session, erased, None, send=False)
+            self.counts.erased += len(erased)
+        others: purge.RowSet = defaultdict(set)
+        for (entity, row_id), _ in gone.items():
+            others[entity].add(row_id)
+        contacts = sorted(others.pop("contacts", set()) - set(erased))
+        removed = purge.remove(self.session, purge.contact_rows(self.session, contacts))
+        removed += purge.remove(self.session, others)
+        self.counts.deleted += removed
+        return {k: f for k, f in rows.items() if k not in gone}

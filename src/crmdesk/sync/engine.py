@@ -36,7 +36,7 @@ from crmdesk.services.sync_entities import WRITE_ORDER
 from crmdesk.services.sync_status import read_state, write_state
 from crmdesk.store import fts
 from crmdesk.store.types import format_utc
-from crmdesk.sync import checksums, outbox
+from crmdesk.sync import audit_sync, checksums, outbox
 from crmdesk.sync.apply import Applier, ApplyCounts
 from crmdesk.sync.protocol import (
     MAX_PAGE,
@@ -143,17 +143,21 @@ class SyncEngine:
             self._exchange(transport)
         with self.db.writing() as session:
             write_state(session, last_sync=format_utc(utcnow()), last_error=None)
+        if self.report.erased:
+            self.db.flush_wal()  # no old image of an erased person's pages stays in the log
         self.report.duplicates = self.crm.duplicates.after_sync(self.report.touched_contacts)
 
     def _exchange(self, transport: Transport) -> None:
         self.progress("seed", 0, None)
         sync_seed.seed_unsynced(self.db)
+        self.push_audit(transport)  # a restored or edited file stops here, before pushing
         self.push(transport)
         state = self.state()
         if "cursor" not in state:
             self.snapshot(transport)
         self.pull(transport)
         self.check(transport)
+        self.push_audit(transport)  # with this sync's own entries
 
     # -- hello and login -----------------------------------------------------------
 
@@ -202,6 +206,19 @@ class SyncEngine:
             clk = sync_capture.load_clock(conn, self.db)
             sync_capture.save_clock(conn, clk)
             return clk
+
+    # -- audit trail ----------------------------------------------------------------
+
+    def push_audit(self, transport: Transport) -> None:
+        """Copy the audit entries the server lacks (see :mod:`crmdesk.sync.audit_sync`)."""
+        self.progress("audit", 0, None)
+        sent = audit_sync.push_audit(self.db, transport, self.clock().node, self._check_cancel)
+        if sent is None:
+            warning = "The server keeps no copy of the audit trail; ask for it to be updated."
+            if warning not in self.report.warnings:
+                self.report.warnings.append(warning)
+        else:
+            self.report.audit_sent += sent
 
     # -- push --------------------------------------------------------------------
 
@@ -390,6 +407,7 @@ class SyncEngine:
         self.report.applied += counts.applied
         self.report.created += counts.created
         self.report.deleted += counts.deleted
+        self.report.erased += counts.erased
         self.report.conflicts += counts.conflicts
         self.report.touched_contacts |= counts.touched_contacts
 

@@ -19,6 +19,8 @@ Endpoints (all JSON; errors are ``ErrorBody`` with a 4xx/5xx status):
 - ``GET  /api/v1/snapshot?after=KEY&limit=L`` -> ``SnapshotPage``
 - ``GET  /api/v1/snapshot/rows?entity=E&after=KEY&limit=L`` -> ``SnapshotRows``
 - ``GET  /api/v1/summary`` -> ``Summary``
+- ``GET  /api/v1/audit/head``, ``POST /api/v1/audit``: each node's audit chain
+  (``crmdesk.sync.audit_wire``)
 
 The data model the server sees is generic: *rows* of named *entities* (the
 client's table names, e.g. ``contacts``, ``contact_phones``) made of
@@ -73,6 +75,12 @@ Rules the server applies to a pushed change:
    hex of the XOR of ``sha256(entity|row_id|field|stamp)`` over every field
    of every row (tombstoned rows included, so deletes count). The client
    computes the same over its field clocks; a mismatch means resync.
+9. The pseudo-field ``PURGED`` (``true``: purged from the trash; ``"erase"``:
+   a person erased) removes a row for good. The server keeps only the row's
+   ``DELETED`` and ``PURGED`` fields, blanks its other values in its history
+   (change log, conflicts, stored push answers) and ignores every later change
+   of the row; a client deletes the row (and, for ``"erase"``, every trace of
+   the person it holds) and keeps only those two field clocks.
 """
 
 from __future__ import annotations
@@ -90,6 +98,8 @@ PROTOCOL_VERSION = 1
 MIN_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Crmdesk-Protocol"
 DELETED = "_deleted"
+PURGED = "_purged"
+ERASE = "erase"
 MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
 MAX_BATCH_CHANGES = 5000
 MAX_PAGE = 5000
@@ -107,6 +117,7 @@ ERROR_CODES = (
     "too_large",  # 413: body or batch over the limits
     "clock_ahead",  # 400
     "out_of_order",  # 409: push seq leaves a gap
+    "audit_diverged",  # 409: an audit chain that does not extend the server's copy
     "not_found",
     "server_error",
 )

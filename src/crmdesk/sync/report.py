@@ -23,6 +23,8 @@ class SyncReport:
     clock_offset_ms: int = 0
     cursor: int = 0
     duplicates: int = 0  # open duplicate proposals after the sync
+    audit_sent: int = 0  # audit entries copied to the server
+    erased: int = 0  # people erased on another computer, erased here too
     touched_contacts: set[str] = field(default_factory=set)
 
 
@@ -41,4 +43,5 @@ def describe(report: SyncReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "cursor": report.cursor,
         "duplicates": report.duplicates,
+        "audit_sent": report.audit_sent,
     }

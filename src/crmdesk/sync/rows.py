@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from crmdesk.services import sync_clocks
 from crmdesk.services.sync_entities import DELETED, WRITE_ORDER, EntitySpec, spec
+from crmdesk.services.users import STAND_IN_PREFIX
 from crmdesk.sync.derive import depends_on, derived, now_text, stamp_time
 
 CHUNK = 400
@@ -39,6 +40,7 @@ class ApplyCounts:
     deleted: int = 0
     waiting: int = 0  # rows waiting in sync_pending after the page
     conflicts: int = 0
+    erased: int = 0  # people erased (on another computer)
     touched_contacts: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
@@ -281,15 +283,16 @@ class RowWriter:
         return None
 
     def _ensure_users(self, user_ids: set[str]) -> None:
-        """Users do not sync: a user of another database gets a local stand-in."""
+        """Users do not sync: a user of another database gets a local stand-in,
+        disabled (nobody signs in as it) and left out of the user list."""
         new = user_ids - self._users
         if not new:
             return
         now = now_text()
         self.sql.executemany(
             "INSERT OR IGNORE INTO users (id, username, display_name, role, created_at,"
-            " updated_at) VALUES (?, ?, ?, 'salesperson', ?, ?)",
-            [(u, f"remote-{u}", PLACEHOLDER_NAME, now, now) for u in sorted(new)],
+            " updated_at, disabled_at) VALUES (?, ?, ?, 'salesperson', ?, ?, ?)",
+            [(u, f"{STAND_IN_PREFIX}{u}", PLACEHOLDER_NAME, now, now, now) for u in sorted(new)],
         )
         self._users |= new
 

@@ -20,6 +20,8 @@ STEP_MODULES = [
     "v005_sync",
     "v006_duplicates",
     "v007_row_clocks",
+    "v008_roles",
+    "v009_privacy",
 ]
 
 
