@@ -52,6 +52,11 @@ class Database:
         )
         event.listen(self.engine, "begin", _begin)
 
+    @property
+    def raw_key(self) -> str | None:
+        """The derived key (a ``PRAGMA key`` literal) for a helper process opening the file."""
+        return self._raw_key
+
     # -- opening ---------------------------------------------------------
 
     @classmethod
