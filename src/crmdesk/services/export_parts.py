@@ -33,7 +33,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from crmdesk.interchange import columns
 from crmdesk.interchange.csv_format import CsvOptions
 from crmdesk.interchange.csv_writer import CsvWriter
-from crmdesk.services.export_queries import PAGE_CACHE_KIB, ExportQueries
+from crmdesk.services.export_queries import ExportQueries
 from crmdesk.store import cipher
 
 #: Undated CSV exports of at least this many rows are written by two processes.
@@ -120,14 +120,14 @@ def write_parts(
 
 def _jobs(split: Split, queries: ExportQueries, names: list[str]) -> list[Part]:
     """The two parts, split at a rowid (at half the ``limit`` when there is one)."""
-    if split.limit is None:
-        middle: int | None = queries.top_rowid(split.kind) // 2
-        limits: tuple[int | None, int | None] = (None, None)
-    else:
+    middle, limits = None, (None, None)
+    if split.limit is not None:
         first = (split.limit + 1) // 2
         middle = queries.rowid_at(split.kind, first)
         limits = (first, split.limit - first)
-    if middle is None:
+    if middle is None:  # no limit, or fewer rows than half of it: all rows, split in the middle
+        middle, limits = queries.top_rowid(split.kind) // 2, (None, None)
+    if middle == 0:
         return []
     return [
         Part(str(split.db_path), split.key or "", split.kind, split.currency, split.options,
@@ -195,7 +195,6 @@ def _helper(job: Part, started: Any, done: Any, stop: Any) -> None:
     except Exception:
         raise SystemExit(1) from None
     try:
-        conn.execute(f"PRAGMA cache_size = {PAGE_CACHE_KIB}")
         conn.execute("BEGIN")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot is taken
         started.set()

@@ -31,8 +31,6 @@ from crmdesk.services.export_values import (
 )
 
 BATCH = 2000
-#: The page cache of a connection reading an export (KiB: ``PRAGMA cache_size`` < 0).
-PAGE_CACHE_KIB = -64 * 1024
 #: Below this many rows a progress total is an exact count; above it, an estimate.
 EXACT_COUNT_BELOW = 100_000
 #: The table each kind's undated pages walk in rowid order.
