@@ -27,13 +27,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+if __name__ == "__main__":  # not again in the export's helper processes (spawn imports
+    # this script as __mp_main__): they start as light as from the crmdesk command.
+    sys.path.insert(0, str(Path(__file__).parent))
 
-import run  # the demo-database builder and raw connection of the main benchmark
+    import run  # the demo-database builder and raw connection of the main benchmark
 
-from crmdesk.interchange import columns
-from crmdesk.services.app import Crm
-from crmdesk.services.exports import ExportRequest, Period
+    from crmdesk.interchange import columns
+    from crmdesk.services.app import Crm
+    from crmdesk.services.exports import ExportRequest, Period
 
 _COMPANY = "CASE WHEN c.kind = 'company' THEN c.display_name ELSE coalesce(co.display_name, '') END"
 _JOINS = (

@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from multiprocessing import connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -162,18 +163,18 @@ class _Helpers:
                 return False  # one failed before reading
             if cancelled is not None and cancelled():
                 return False
-            started[0].wait(_POLL_SECONDS)
+            next(e for e in started if not e.is_set()).wait(_POLL_SECONDS)
         return True
 
     def wait(self, total: int, progress: Report | None, cancelled: Cancelled | None) -> int | None:
         """Rows written once every helper is done; None when cancelled, NOT_SPLIT on failure."""
-        while any(p.is_alive() for p in self._processes):
+        while running := [p.sentinel for p in self._processes if p.is_alive()]:
             if cancelled is not None and cancelled():
                 return None
             if progress is not None:
                 rows = sum(d.value for d in self._done)
                 progress(rows, max(total, rows))
-            self._processes[0].join(_POLL_SECONDS)
+            connection.wait(running, _POLL_SECONDS)
         if any(p.exitcode != 0 for p in self._processes):
             return NOT_SPLIT
         if cancelled is not None and cancelled():
