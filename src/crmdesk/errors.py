@@ -125,3 +125,55 @@ class PermissionDenied(CrmdeskError):
     """The acting user's role does not allow this action."""
 
     exit_code = 40
+
+
+class KeyFileMissing(CrmdeskError):
+    """The key file beside the database is not there (a backup holds a copy)."""
+
+    exit_code = 30
+
+
+class KeyFileDamaged(CrmdeskError):
+    """The key file is unreadable, of an unknown version, or of another database."""
+
+    exit_code = 31
+
+
+class UnlockThrottled(CrmdeskError):
+    """Too many wrong passphrases in a row: the next try must wait a while."""
+
+    exit_code = 32
+
+    def __init__(self, message: str, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class WrongRecoveryCode(CrmdeskError):
+    """The recovery code is mistyped, wrong, or the database has none."""
+
+    exit_code = 33
+
+
+class BackupRejected(CrmdeskError):
+    """A backup failed its checks before a restore; nothing was replaced."""
+
+    exit_code = 34
+
+
+class NotConfirmed(CrmdeskError):
+    """A destructive action (erasing a person) was not confirmed as asked."""
+
+    exit_code = 45
+
+
+class NotInTrash(CrmdeskError):
+    """Restore or purge named a record that is not in the trash."""
+
+    exit_code = 46
+
+
+class RestoreRefused(CrmdeskError):
+    """A server restore named an unknown user or a time that cannot be used."""
+
+    exit_code = 47

@@ -37,7 +37,7 @@ from crmdesk.services.app import Crm
 from crmdesk.services.bulk_rows import stamp, uuid7_strings
 from crmdesk.services.demo_pools import COUNTRIES
 from crmdesk.services.inputs import ContactPatch, EmailInput, PhoneInput
-from crmdesk.store.cipher import quote_key
+from crmdesk.store.database import raw_key
 
 PASS = "benchmark passphrase"
 REGION = "FI"
@@ -92,7 +92,7 @@ def target(value: float, limit: float, unit: str = "ms") -> str:
 def raw_connect(path: Path) -> Any:
     """What any SQLCipher program must do: connect, key, read the schema."""
     conn = sqlcipher.connect(str(path), isolation_level=None)
-    conn.execute(f"PRAGMA key = {quote_key(PASS)}")
+    conn.execute(f"PRAGMA key = {raw_key(path, PASS)}")
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
 

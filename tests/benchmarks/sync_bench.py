@@ -43,7 +43,7 @@ from crmdesk.server.storage import ServerDatabase
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
 from crmdesk.services.sync_entities import DELETED, spec
-from crmdesk.store import cipher
+from crmdesk.store import cipher, database
 from crmdesk.sync.engine import SyncEngine
 from crmdesk.sync.protocol import Change, PushRequest
 
@@ -169,7 +169,7 @@ def sizes(crm: Crm, folder: Path) -> tuple[int, int]:
     copy, measured with and without the sync tables' rows)."""
     copy = folder / "measure.db"
     crm.db.backup_to(copy)
-    conn = cipher.connect(copy, PASS)
+    conn = cipher.connect(copy, database.raw_key(copy, PASS))
     try:
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

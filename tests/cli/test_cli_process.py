@@ -13,7 +13,7 @@ import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
 from crmdesk.errors import DatabaseMissing, DatabaseTooNew, NotADatabase, WrongPassphrase
-from crmdesk.store import migrations
+from crmdesk.store import database, keyfile, migrations
 
 PASS = "correct horse battery"
 
@@ -80,8 +80,9 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_database_from_newer_version(made_db: Path, tmp_path: Path) -> None:
     newer = tmp_path / "newer.db"
     shutil.copy(made_db, newer)
+    shutil.copy(keyfile.path_for(made_db), keyfile.path_for(newer))
     conn = sqlcipher.connect(str(newer))
-    conn.execute(f"PRAGMA key = '{PASS}'")
+    conn.execute(f"PRAGMA key = {database.raw_key(newer, PASS)}")
     conn.execute(f"PRAGMA user_version = {migrations.LATEST_VERSION + 1}")
     conn.commit()
     conn.close()

@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from crmdesk.config import paths
 from crmdesk.config.settings import Settings, load_settings
 from crmdesk.services.app import Crm
-from crmdesk.ui.dialogs.unlock import UnlockDialog, strength
+from crmdesk.store import keyfile
+from crmdesk.ui.dialogs.passphrase import strength
+from crmdesk.ui.dialogs.unlock import UnlockDialog
 
 PASSPHRASE = "correct horse battery"
 
@@ -31,7 +33,13 @@ def test_create_database_by_typing_the_passphrase_twice(qtbot, ops, home: Path) 
     assert dialog.strength_hint.text()
 
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.crm is not None)
+    # Made: the recovery code is shown once, and the user must say it was noted.
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=30_000)
+    assert keyfile.normalise_recovery_code(dialog.recovery.value)
+    assert not dialog.recovery.continue_button.isEnabled()
+    dialog.recovery.noted.setChecked(True)
+    qtbot.mouseClick(dialog.recovery.continue_button, Qt.MouseButton.LeftButton)
+    assert dialog.crm is not None
     assert dialog.result() == dialog.DialogCode.Accepted
     assert paths.default_database_path().exists()
     assert load_settings().recent_databases == [str(paths.default_database_path().resolve())]

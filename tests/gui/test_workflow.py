@@ -56,6 +56,11 @@ def test_a_day_in_the_shop(qtbot, ops, home) -> None:  # type: ignore[no-untyped
     qtbot.keyClicks(welcome.create_pass, "correct horse battery")
     qtbot.keyClicks(welcome.create_repeat, "correct horse battery")
     qtbot.mouseClick(welcome.create_button, LEFT)
+    qtbot.waitUntil(
+        lambda: welcome.recovery.isVisible(), timeout=30_000
+    )  # the recovery code, noted
+    qtbot.mouseClick(welcome.recovery.noted, LEFT)
+    qtbot.mouseClick(welcome.recovery.continue_button, LEFT)
     qtbot.waitUntil(lambda: welcome.crm is not None)
     crm = welcome.crm
     window = MainWindow(crm, ops, Settings(locale="en_US", reminders_enabled=False), "crmdesk.db")

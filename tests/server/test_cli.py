@@ -248,3 +248,19 @@ def test_unreachable_postgresql_is_one_clear_line(capsys):
     assert code == 5
     assert "cannot be used" in err and "secret" not in err
     assert err.count("\n") == 1
+
+
+def test_restore_explains_unknown_users_and_dry_runs(capsys, monkeypatch, tmp_path):
+    data = tmp_path / "srv"
+    assert _run(capsys, "init", "--data", str(data))[0] == 0
+    assert _add(capsys, monkeypatch, data, "bo")[0] == 0
+    code, _, err = _run(
+        capsys, "restore", "--user", "nobody", "--since", "2026-01-01", "--data", str(data)
+    )
+    assert code == 47 and err.strip() == "crmdesk-server: There is no user 'nobody' on this server."
+    code, out, _ = _run(
+        capsys, "restore", "--user", "bo", "--since", "2026-01-01", "--dry-run", "--data", str(data)
+    )
+    assert code == 0 and out.startswith("Would restore 0 field values of 0 rows")
+    code, _, err = _run(capsys, "restore", "--user", "bo", "--since", "soon", "--data", str(data))
+    assert code == 10 and "soon" in err

@@ -20,8 +20,8 @@ from crmdesk.errors import (
 )
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
-from crmdesk.store import cipher, migrations
-from crmdesk.store.database import APPLICATION_ID, Database
+from crmdesk.store import cipher, keyfile, migrations
+from crmdesk.store.database import APPLICATION_ID, Database, raw_key
 
 PASS = "correct horse battery"
 
@@ -42,8 +42,10 @@ def db_file(tmp_path: Path) -> Path:
 
 
 def _raw(path: Path, passphrase: str = PASS) -> sqlcipher.Connection:
+    """The file opened by hand: by its data key when it has one, else by the passphrase."""
+    key = raw_key(path, passphrase) if path.exists() else cipher.quote_key(passphrase)
     conn = sqlcipher.connect(str(path), isolation_level=None)
-    conn.execute(f"PRAGMA key = {cipher.quote_key(passphrase)}")
+    conn.execute(f"PRAGMA key = {key}")
     return conn
 
 
@@ -265,6 +267,7 @@ def test_engine_connections_have_the_pragmas_we_rely_on(crm: Crm) -> None:
             assert pragma("synchronous") == "2"  # FULL
             assert pragma("temp_store") == "2"  # MEMORY
             assert pragma("foreign_keys") == "1"
+            assert pragma("secure_delete") == "1"  # deleted content is overwritten
             assert int(pragma("busy_timeout")) == cipher.BUSY_TIMEOUT_MS
             assert int(pragma("kdf_iter")) >= 256_000
             assert pragma("cipher_hmac_algorithm") == "HMAC_SHA512"
@@ -280,23 +283,7 @@ def test_foreign_keys_are_enforced(crm: Crm) -> None:
         )
 
 
-# --- rekey and backup ------------------------------------------------------------------
-
-
-def test_rekey_changes_the_passphrase(db_file: Path) -> None:
-    db = Database.open(db_file, PASS)
-    try:
-        db.rekey("a new and longer passphrase")
-        assert db.schema_version() == migrations.LATEST_VERSION  # still usable
-    finally:
-        db.close()
-    with pytest.raises(WrongPassphrase):
-        Database.open(db_file, PASS)
-    crm = Crm.open(db_file, "a new and longer passphrase")
-    try:
-        assert [r.display_name for r in crm.queries.page()] == ["Matti Jääskeläinen"]
-    finally:
-        crm.close()
+# --- backup ------------------------------------------------------------------
 
 
 def test_backup_is_an_encrypted_copy_that_opens(crm: Crm, tmp_path: Path) -> None:
@@ -306,6 +293,7 @@ def test_backup_is_an_encrypted_copy_that_opens(crm: Crm, tmp_path: Path) -> Non
     with pytest.raises(DatabaseExists):
         crm.db.backup_to(target)
     assert not _plaintext_in(target.read_bytes(), "Tõnisson")
+    assert keyfile.path_for(target).read_bytes() == keyfile.path_for(crm.db.path).read_bytes()
     with pytest.raises(WrongPassphrase):
         Database.open(target, "wrong")
     copy = Crm.open(target, PASS)
@@ -315,35 +303,3 @@ def test_backup_is_an_encrypted_copy_that_opens(crm: Crm, tmp_path: Path) -> Non
         assert copy.verify_audit().ok
     finally:
         copy.close()
-
-
-# --- the derived key -----------------------------------------------------------------
-
-
-def test_derived_key_alone_unlocks_the_file(db_file: Path) -> None:
-    """Pooled connections open with the key derived once, not the passphrase."""
-    raw_key = cipher.derive_key(db_file, PASS)
-    assert raw_key is not None and PASS not in raw_key
-    conn = cipher.connect(db_file, "not the passphrase", raw_key=raw_key)
-    try:
-        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
-    finally:
-        conn.close()
-
-
-def test_a_key_derived_from_a_wrong_passphrase_is_refused(db_file: Path) -> None:
-    wrong = cipher.derive_key(db_file, "wrong passphrase")
-    with pytest.raises(WrongPassphrase):
-        cipher.connect(db_file, "wrong passphrase", raw_key=wrong)
-    # The passphrase still opens it when the raw key is stale (after a rekey elsewhere).
-    cipher.connect(db_file, PASS, raw_key=wrong).close()
-
-
-def test_new_passphrase_derives_the_new_key(db_file: Path) -> None:
-    db = Database.open(db_file, PASS)
-    db.rekey("a brand new passphrase")
-    with db.reading() as session:  # a fresh pooled connection, keyed with the new key
-        assert session.connection().exec_driver_sql("SELECT count(*) FROM contacts").scalar() == 1
-    db.close()
-    with pytest.raises(WrongPassphrase):
-        Database.open(db_file, PASS)

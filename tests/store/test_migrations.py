@@ -215,7 +215,7 @@ def test_new_writes_work_after_the_upgrade(v1_copy: Path) -> None:
 
 def test_migrate_steps_one_at_a_time(tmp_path: Path) -> None:
     path = tmp_path / "steps.db"
-    conn = cipher.connect(path, PASSPHRASE, create=True)
+    conn = cipher.connect(path, cipher.quote_key(PASSPHRASE), create=True)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         assert migrations.migrate(conn, target=1) == [1]

@@ -16,13 +16,13 @@ from synctools import PASSPHRASE, USER_PASSWORD, LiveServer, canonical, new_repl
 
 from crmdesk.services.app import Crm
 from crmdesk.services.demo import generate
-from crmdesk.store import cipher
+from crmdesk.store import cipher, database
 from crmdesk.sync.engine import SyncEngine
 
 
 def _state(path: Path, raw_key: str) -> dict[str, str]:
     """The sync_state table of the file, read beside the running sync (WAL)."""
-    conn = cipher.connect(path, PASSPHRASE, raw_key=raw_key)
+    conn = cipher.connect(path, raw_key)
     try:
         return dict(conn.execute("SELECT key, value FROM sync_state").fetchall())
     finally:
@@ -49,8 +49,7 @@ def _sync_and_kill(path: Path, tmp_path: Path, applied: object) -> None:
         "CRMDESK_SYNC_PASSWORD": USER_PASSWORD,
         "CRMDESK_REGION": "FI",
     }
-    raw_key = cipher.derive_key(path, PASSPHRASE)
-    assert raw_key is not None
+    raw_key = database.raw_key(path, PASSPHRASE)
     # The laptop's sync engine in its own process, with small pages so that there
     # are many pages to be killed between.
     code = (

@@ -10,7 +10,14 @@ from datetime import date
 from pathlib import Path
 
 from crmdesk import instance
-from crmdesk.cli import fields, merge_commands, output, sync_commands
+from crmdesk.cli import (
+    fields,
+    key_commands,
+    merge_commands,
+    output,
+    privacy_commands,
+    sync_commands,
+)
 from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
@@ -26,6 +33,8 @@ from crmdesk.services.inputs import (
     PhoneInput,
     TermsInput,
 )
+from crmdesk.store.keyfile import new_recovery_code
+from crmdesk.store.keyfile import path_for as key_file_for
 
 Handler = Callable[[Crm, argparse.Namespace], int]
 
@@ -35,6 +44,8 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
     region = args.region or os.environ.get("CRMDESK_REGION") or None
     if args.command == "init":
         return _init(args, db_path, region)
+    if args.command in key_commands.PRE_OPEN:
+        return key_commands.PRE_OPEN[args.command](args, db_path)
     if (
         args.command == "pop"
         and not args.here
@@ -63,14 +74,31 @@ def _init(args: argparse.Namespace, db_path: Path, region: str | None) -> int:
     if db_path.exists() and db_path.stat().st_size > 0:
         raise DatabaseExists(f"A database already exists at {db_path}; not overwriting it.")
     passphrase = read_passphrase(confirm=True)
-    crm = Crm.create(db_path, passphrase, region=region, currency=args.currency, owner=args.owner)
+    code = None if args.no_recovery_code else new_recovery_code()
+    crm = Crm.create(
+        db_path,
+        passphrase,
+        region=region,
+        currency=args.currency,
+        owner=args.owner,
+        recovery_code=code,
+    )
     try:
+        text = (
+            f"Created an encrypted database at {db_path} (phone region {crm.ctx.region}, "
+            f"currency {crm.ctx.currency}), with its key file beside it.\n"
+            "Keep the passphrase safe: without it the data cannot be read."
+        )
         _say(
             args,
-            {"database": str(db_path), "region": crm.ctx.region, "currency": crm.ctx.currency},
-            f"Created an encrypted database at {db_path} (phone region {crm.ctx.region}, "
-            f"currency {crm.ctx.currency}).\nKeep the passphrase safe: without it the data "
-            "cannot be read.",
+            {
+                "database": str(db_path),
+                "key_file": str(key_file_for(db_path)),
+                "region": crm.ctx.region,
+                "currency": crm.ctx.currency,
+                "recovery_code": code,
+            },
+            text + ("\n" + key_commands.recovery_code_text(code) if code else ""),
         )
     finally:
         crm.close()
@@ -403,13 +431,6 @@ def demo(crm: Crm, args: argparse.Namespace) -> int:
     return 0
 
 
-def backup(crm: Crm, args: argparse.Namespace) -> int:
-    target = Path(args.out).expanduser()
-    crm.db.backup_to(target)
-    _say(args, {"backup": str(target)}, f"Wrote an encrypted copy to {target} (same passphrase).")
-    return 0
-
-
 def audit_verify(crm: Crm, args: argparse.Namespace) -> int:
     report = crm.verify_audit()
     if report.ok:
@@ -445,11 +466,12 @@ HANDLERS: dict[str, Handler] = {
     "search": search,
     "pop": pop,
     "demo": demo,
-    "backup": backup,
+    **key_commands.HANDLERS,
     "export": export,
     "audit verify": audit_verify,
     **fields.HANDLERS,
     "import": import_command,
     **sync_commands.HANDLERS,
     **merge_commands.HANDLERS,
+    **privacy_commands.HANDLERS,
 }

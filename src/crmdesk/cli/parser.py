@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields, merge_commands
+from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(sub, "init", help="create a new encrypted database")
     p.add_argument("--owner", help="user name of the owner (default: your login name)")
+    p.add_argument(
+        "--no-recovery-code",
+        action="store_true",
+        help="make no recovery code (a forgotten passphrase then loses the data for good)",
+    )
 
     contact = _sub(sub, "contact", help="people: add, show, edit, delete, restore, list")
     csub = contact.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -331,8 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _import_parser(sub)
 
-    p = _sub(sub, "backup", help="write an encrypted copy of the database")
-    p.add_argument("out", metavar="OUT")
+    key_commands.add_parsers(sub, _sub)
 
     _export_parser(_sub(sub, "export", help="write data to a CSV, vCard or iCalendar file"))
 
@@ -352,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sub(ssub, "dismiss", help="keep the winning value").add_argument("id", metavar="ID")
 
     merge_commands.add_parsers(sub, _sub)
+    privacy_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

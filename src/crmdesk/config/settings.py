@@ -27,6 +27,8 @@ class Settings:
     reminder_lead_minutes: int = 0
     pop_endpoint_enabled: bool = False
     pop_endpoint_port: int = 47611
+    idle_lock_minutes: int = 10  # 0: never lock
+    backup_keep: int = 7  # daily automatic backups kept; 0: none
 
     def remember_database(self, path: Path, keep: int = 8) -> None:
         """Put ``path`` first in the recent-files list."""

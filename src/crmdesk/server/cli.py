@@ -18,8 +18,9 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from crmdesk.config import paths
+from crmdesk.domain.clock import format_local, parse_when
 from crmdesk.errors import CrmdeskError, ValidationError
-from crmdesk.server import accounts
+from crmdesk.server import accounts, restore
 from crmdesk.server.accounts import DEFAULT_TOKEN_DAYS
 from crmdesk.server.storage import ServerDatabase, describe, resolve_url
 from crmdesk.sync.protocol import ROLES
@@ -75,6 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_parser("list", parents=[where], help="list accounts")
     for action, text in (("disable", "disable an account"), ("enable", "enable it again")):
         user.add_parser(action, parents=[where], help=text).add_argument("name")
+
+    restore = commands.add_parser(
+        "restore",
+        parents=[where],
+        help="bring back what a user deleted or overwrote (every computer gets it on its "
+        "next sync)",
+    )
+    restore.add_argument("--user", required=True, metavar="NAME", help="whose changes to undo")
+    restore.add_argument(
+        "--since",
+        required=True,
+        metavar="WHEN",
+        help="from this moment on, e.g. 2026-11-20 or '2026-11-20 14:00' (local time)",
+    )
+    restore.add_argument(
+        "--dry-run", action="store_true", help="only list what would come back; change nothing"
+    )
 
     token = commands.add_parser("token", help="manage sign-in tokens").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -138,7 +156,25 @@ def _run(args: argparse.Namespace) -> int:
         db.close()
 
 
+def _restore(args: argparse.Namespace, db: ServerDatabase) -> int:
+    since = parse_when(args.since)
+    report = restore.restore(
+        db, args.user, int(since.timestamp() * 1000), accounts.now_ms(), dry_run=args.dry_run
+    )
+    for f in report.fields:
+        print(f"{f.entity} {f.row_id} {f.field}: {f.replaced} -> {f.value}")
+    verb = "Would restore" if report.dry_run else "Restored"
+    print(
+        f"{verb} {len(report.fields)} field values of {report.rows} rows "
+        f"({report.undeleted} deleted rows back) changed by '{args.user}' since "
+        f"{format_local(since)}."
+    )
+    return 0
+
+
 def _administer(args: argparse.Namespace, db: ServerDatabase) -> int:
+    if args.command == "restore":
+        return _restore(args, db)
     key = f"{args.command} {args.action}"
     if key == "user add":
         user = accounts.add_user(db, args.name, _password(args.password_stdin), args.role)

@@ -17,14 +17,16 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from crmdesk.domain.ids import new_id
 from crmdesk.errors import ValidationError
-from crmdesk.server import summaries, tables
+from crmdesk.server import purges, summaries, tables
 from crmdesk.server.accounts import Principal, iso_utc
 from crmdesk.server.errors import ClockAhead, Forbidden, Malformed, OutOfOrder
 from crmdesk.server.storage import ServerDatabase
 from crmdesk.sync.hlc import Stamp
 from crmdesk.sync.protocol import (
     DELETED,
+    ERASE,
     MAX_CLOCK_AHEAD_MS,
+    PURGED,
     Change,
     Conflict,
     PushRequest,
@@ -48,7 +50,7 @@ def to_json_text(value: Any) -> str:
 
 
 @dataclass
-class _Field:
+class Stored:
     value: str
     stamp: str
     user: str | None
@@ -56,10 +58,10 @@ class _Field:
 
 
 @dataclass
-class _Batch:
+class Batch:
     """What one push writes, gathered in memory and written in bulk at the end."""
 
-    state: dict[Key, _Field]
+    state: dict[Key, Stored]
     next_seq: int
     fields_of: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
@@ -107,19 +109,21 @@ def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) 
             .where(tables.counters.c.name == "change_seq")
             .with_for_update()
         ).scalar_one()
-        batch = _Batch(_load_state(conn, changes), int(counter))
+        batch = Batch(load_state(conn, changes), int(counter))
         before = {k: (f.stamp, f.value) for k, f in batch.state.items()}
         for entity, row_id, name in batch.state:
             batch.fields_of.setdefault((entity, row_id), set()).add(name)
         for change in changes:
             _apply(batch, change, request, who.user.username, now_ms)
+        gone = purges.drop_purged(batch, before)
         response = PushResponse(
             request.batch_id, batch.accepted, batch.superseded, batch.conflicts, now_ms
         )
         text = json.dumps(response.to_json(), ensure_ascii=False, separators=(",", ":"))
-        _write(conn, batch, counter, now_ms)
+        write_batch(conn, batch, counter, now_ms)
+        purges.scrub(conn, gone)
         after = {k: (f.stamp, f.value) for k, f in batch.state.items()}
-        summaries.record_push(conn, before, after, batch.inserted | batch.updated)
+        summaries.record_push(conn, before, after, batch.inserted | batch.updated | gone.fields)
         _record_batch(conn, who, request, last_seq is None, text, now_ms)
     return text
 
@@ -148,8 +152,11 @@ def _checked(changes: list[Change], now_ms: int) -> list[Change]:
             )
         if change.field == DELETED and not isinstance(change.value, bool):
             raise Malformed(f"'{DELETED}' must be true or false.")
-    # Restores and deletes first, so a batch that restores a row and edits it is no conflict.
-    return sorted(changes, key=lambda c: c.field != DELETED)
+        if change.field == PURGED and change.value not in (True, ERASE):
+            raise Malformed(f"'{PURGED}' must be true or \"{ERASE}\".")
+    # Restores and deletes first, so a batch that restores a row and edits it is no
+    # conflict; purges last, so the batch's own changes of a purged row are taken first.
+    return sorted(changes, key=lambda c: (c.field != DELETED, c.field == PURGED))
 
 
 def _stamp(text: str) -> Stamp:
@@ -167,24 +174,24 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start : start + CHUNK]
 
 
-def _load_state(conn: Connection, changes: Iterable[Change]) -> dict[Key, _Field]:
+def load_state(conn: Connection, changes: Iterable[Change]) -> dict[Key, Stored]:
     """The current fields of every row the batch touches."""
     by_entity: dict[str, set[str]] = {}
     for c in changes:
         by_entity.setdefault(c.entity, set()).add(c.row_id)
     fs = tables.field_state.c
     query = select(fs.entity, fs.row_id, fs.field, fs.value, fs.stamp, fs.username, fs.seq)
-    state: dict[Key, _Field] = {}
+    state: dict[Key, Stored] = {}
     for entity, row_ids in by_entity.items():
         # One entity per query: SQLite walks the primary key for ``entity = ? AND
         # row_id IN (...)``, not for an IN over (entity, row_id) pairs.
         for part in _chunks(sorted(row_ids)):
             for r in conn.execute(query.where(fs.entity == entity, fs.row_id.in_(part))):
-                state[(r.entity, r.row_id, r.field)] = _Field(r.value, r.stamp, r.username, r.seq)
+                state[(r.entity, r.row_id, r.field)] = Stored(r.value, r.stamp, r.username, r.seq)
     return state
 
 
-def _apply(batch: _Batch, change: Change, request: PushRequest, user: str, now_ms: int) -> None:
+def _apply(batch: Batch, change: Change, request: PushRequest, user: str, now_ms: int) -> None:
     key = (change.entity, change.row_id, change.field)
     value = to_json_text(change.value)
     current = batch.state.get(key)
@@ -207,10 +214,14 @@ def _apply(batch: _Batch, change: Change, request: PushRequest, user: str, now_m
             "won": wins,
         }
     )
+    if purges.is_gone(batch.state, change.entity, change.row_id):
+        batch.log[-1].update(value=purges.BLANK, won=False)
+        batch.superseded += 1
+        return
     if duplicate:
         batch.superseded += 1
         return
-    mine = _Field(value, change.stamp, user, seq)
+    mine = Stored(value, change.stamp, user, seq)
     if _concurrent(current, mine, change.base, wins):
         assert current is not None
         winner, loser = (mine, current) if wins else (current, mine)
@@ -232,7 +243,7 @@ def _apply(batch: _Batch, change: Change, request: PushRequest, user: str, now_m
         batch.superseded += 1
 
 
-def _concurrent(current: _Field | None, mine: _Field, base: str | None, wins: bool) -> bool:
+def _concurrent(current: Stored | None, mine: Stored, base: str | None, wins: bool) -> bool:
     """Rule 2: another node's value the client did not edit from, and a different one.
     Edits of one node follow each other (its clock orders them), so they never
     conflict; a different value losing although it was edited from the current one
@@ -244,7 +255,7 @@ def _concurrent(current: _Field | None, mine: _Field, base: str | None, wins: bo
     return base != current.stamp or not wins
 
 
-def _note_edit_of_deleted_row(batch: _Batch, key: Key, edit: _Field, now_ms: int) -> None:
+def _note_edit_of_deleted_row(batch: Batch, key: Key, edit: Stored, now_ms: int) -> None:
     """Delete wins: an edit reaching a row another node deleted leaves it deleted, with a
     conflict on the tombstone so the user can restore it (one per row and batch)."""
     tombstone = batch.state.get((key[0], key[1], DELETED))
@@ -252,11 +263,11 @@ def _note_edit_of_deleted_row(batch: _Batch, key: Key, edit: _Field, now_ms: int
         return
     if _node(tombstone.stamp) == _node(edit.stamp) or _has_delete_conflict(batch, key):
         return
-    lost = _Field(FALSE, edit.stamp, edit.user, edit.seq)
+    lost = Stored(FALSE, edit.stamp, edit.user, edit.seq)
     batch.conflicts.append(_conflict((key[0], key[1], DELETED), tombstone, lost, edit.seq, now_ms))
 
 
-def _note_edits_lost_to_delete(batch: _Batch, key: Key, tombstone: _Field, now_ms: int) -> None:
+def _note_edits_lost_to_delete(batch: Batch, key: Key, tombstone: Stored, now_ms: int) -> None:
     """A delete arriving after another node's edit it cannot have seen (stamped later than
     the delete, so not yet observed by the deleting clock): the delete wins, with a conflict."""
     entity, row_id, _ = key
@@ -266,11 +277,11 @@ def _note_edits_lost_to_delete(batch: _Batch, key: Key, tombstone: _Field, now_m
     unseen = [f for f in fields if f.stamp > tombstone.stamp and _node(f.stamp) != node]
     if unseen and not _has_delete_conflict(batch, key):
         latest = max(unseen, key=lambda f: f.stamp)
-        lost = _Field(FALSE, latest.stamp, latest.user, latest.seq)
+        lost = Stored(FALSE, latest.stamp, latest.user, latest.seq)
         batch.conflicts.append(_conflict(key, tombstone, lost, tombstone.seq, now_ms))
 
 
-def _has_delete_conflict(batch: _Batch, key: Key) -> bool:
+def _has_delete_conflict(batch: Batch, key: Key) -> bool:
     return any(
         c.entity == key[0] and c.row_id == key[1] and c.field == DELETED for c in batch.conflicts
     )
@@ -280,7 +291,7 @@ def _node(stamp: str) -> str:
     return stamp.split("-", 2)[2]
 
 
-def _conflict(key: Key, winner: _Field, loser: _Field, seq: int, now_ms: int) -> Conflict:
+def _conflict(key: Key, winner: Stored, loser: Stored, seq: int, now_ms: int) -> Conflict:
     return Conflict(
         id=new_id(),
         entity=key[0],
@@ -297,7 +308,7 @@ def _conflict(key: Key, winner: _Field, loser: _Field, seq: int, now_ms: int) ->
     )
 
 
-def _write(conn: Connection, batch: _Batch, counter: int, now_ms: int) -> None:
+def write_batch(conn: Connection, batch: Batch, counter: int, now_ms: int) -> None:
     fs = tables.field_state
     if batch.log:
         conn.execute(tables.change_log.insert(), batch.log)
@@ -351,7 +362,7 @@ def _write(conn: Connection, batch: _Batch, counter: int, now_ms: int) -> None:
         )
 
 
-def _state_row(key: Key, f: _Field) -> dict[str, Any]:
+def _state_row(key: Key, f: Stored) -> dict[str, Any]:
     return {
         "entity": key[0],
         "row_id": key[1],

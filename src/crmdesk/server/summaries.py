@@ -32,13 +32,14 @@ def record_push(
     changed: Iterable[Key],
 ) -> None:
     """Move the summaries by the fields a push changed; ``before``/``after`` map every
-    field of the touched rows to its (stamp, JSON value) before and after the push."""
+    field of the touched rows to its (stamp, JSON value) before and after the push
+    (a changed field missing from ``after`` was removed)."""
     checksums: dict[str, int] = {}
     rows: dict[str, int] = {}
     touched: set[tuple[str, str]] = set()
     for key in changed:
         entity, row_id, name = key
-        digest = field_digest(entity, row_id, name, after[key][0])
+        digest = field_digest(entity, row_id, name, after[key][0]) if key in after else 0
         if key in before:
             digest ^= field_digest(entity, row_id, name, before[key][0])
         checksums[entity] = checksums.get(entity, 0) ^ digest

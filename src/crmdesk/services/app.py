@@ -6,30 +6,29 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
-from crmdesk.services import audit, users
+from crmdesk.services import audit, stored_settings, users
 from crmdesk.services.activities import ActivityService
-from crmdesk.services.contact_merge import MergeService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
-from crmdesk.services.duplicates import DuplicateService
 from crmdesk.services.followups import FollowUpService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
 from crmdesk.store.database import Database
-from crmdesk.store.models import Setting
 
 if TYPE_CHECKING:
+    from crmdesk.services.contact_merge import MergeService
+    from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
+    from crmdesk.services.privacy import PrivacyService
+    from crmdesk.services.trash import TrashService
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -54,17 +53,43 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
-        self.duplicates = DuplicateService(self.ctx)
-        self.merges = MergeService(self.ctx)
 
-    # Imported on first use: most sessions never export or import, and these
-    # modules cost a tenth of a second of every start-up.
+    # Imported on first use: most sessions never export, import or merge, and
+    # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """Possible duplicate contacts found after a sync, and their dismissal."""
+        from crmdesk.services.duplicates import DuplicateService
+
+        return DuplicateService(self.ctx)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging two contacts into one, and undoing it."""
+        from crmdesk.services.contact_merge import MergeService
+
+        return MergeService(self.ctx)
+
     @cached_property
     def exports(self) -> ExportService:
         """Writing data to CSV, vCard and iCalendar files."""
         from crmdesk.services.exports import ExportService
 
         return ExportService(self.ctx)
+
+    @cached_property
+    def trash(self) -> TrashService:
+        """Deleted records: restore them, or purge them for good."""
+        from crmdesk.services.trash import TrashService
+
+        return TrashService(self.ctx)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        """A person's export and erasure, and the retention review."""
+        from crmdesk.services.privacy import PrivacyService
+
+        return PrivacyService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:
@@ -89,9 +114,10 @@ class Crm:
         region: str | None = None,
         currency: str | None = None,
         owner: str | None = None,
+        recovery_code: str | None = None,
     ) -> Crm:
-        """Create a new encrypted database with its owner user."""
-        db = Database.create(path, passphrase)
+        """Create a new encrypted database with its owner user (and a recovery code)."""
+        db = Database.create(path, passphrase, recovery_code=recovery_code)
         users.create_owner(db, owner)
         crm = cls(db, region=region, currency=currency)
         crm.save_setting("region", crm.ctx.region)
@@ -105,9 +131,24 @@ class Crm:
         """Unlock an existing database."""
         return cls(Database.open(path, passphrase), region=region, currency=currency)
 
+    @classmethod
+    def recover(
+        cls, path: Path, recovery_code: str, new_passphrase: str, *, region: str | None = None
+    ) -> Crm:
+        """Set a new passphrase with the recovery code (the old one was forgotten) and open."""
+        return cls(Database.recover(path, recovery_code, new_passphrase), region=region)
+
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Wrap the database key with a new passphrase (the file is not re-encrypted)."""
+        self.db.change_passphrase(old, new)
+
+    def check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase (or UnlockThrottled) unless it is this database's."""
+        self.db.check_passphrase(passphrase)
 
     @property
     def region(self) -> str:
@@ -129,21 +170,11 @@ class Crm:
 
     def stored_settings(self) -> dict[str, str]:
         """Settings kept inside the database (shared by everyone using it)."""
-        with self.db.reading() as session:
-            return {s.key: s.value for s in session.execute(select(Setting)).scalars()}
+        return stored_settings.read_all(self.db)
 
     def save_setting(self, key: str, value: str) -> None:
         """Keep a setting inside the database."""
-        with self.ctx.write() as uow:
-            row = uow.session.get(Setting, key)
-            old = row.value if row else None
-            if old == value:
-                return
-            if row is None:
-                uow.session.add(Setting(key=key, value=value))
-            else:
-                row.value = value
-            uow.record("update", "setting", key, key, {key: [old, value]})
+        stored_settings.save(self.ctx, key, value)
 
     def verify_audit(self) -> audit.ChainReport:
         """Check the audit trail's hash chain."""

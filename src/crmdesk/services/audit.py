@@ -2,12 +2,20 @@
 
 Each entry's hash covers its content and the previous entry's hash, so an
 edited, inserted or removed entry breaks the chain at that point.
+
+Erasing a person (privacy law) must remove their data from the trail too.
+:func:`redact` blanks the summary and changes of the entries about them and
+appends one chained ``erase`` entry that lists each blanked entry with a
+digest of what it now holds (and of its original hash). :func:`verify`
+accepts a blanked entry only when that digest matches: the erasure is itself
+tamper-evident, and the trail keeps that it happened, not the data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +28,8 @@ from crmdesk.store.models import AuditEntry
 from crmdesk.store.types import format_utc
 
 GENESIS = "0" * 64
+ERASE = "erase"
+REDACTED = "(erased)"
 
 
 def _json_default(value: Any) -> str:
@@ -93,6 +103,74 @@ def append(
     return entry
 
 
+def _redacted_digest(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.prev_hash,
+            entry.seq,
+            format_utc(entry.at),
+            entry.user_id,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.summary,
+            entry.changes,
+            entry.hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def redact(
+    session: Session,
+    seqs: Iterable[int],
+    user_id: str | None,
+    entity: str,
+    entity_id: str | None,
+) -> int:
+    """Blank the summary and changes of entries ``seqs`` and record that as one
+    chained ``erase`` entry about ``entity``/``entity_id``; returns entries blanked."""
+    wanted = sorted(set(seqs))
+    digests: dict[str, str] = {}
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        for entry in session.execute(select(AuditEntry).where(AuditEntry.seq.in_(chunk))).scalars():
+            entry.summary, entry.changes = REDACTED, "{}"
+            digests[str(entry.seq)] = _redacted_digest(entry)
+    session.flush()
+    append(
+        session,
+        user_id,
+        ERASE,
+        entity,
+        entity_id,
+        f"personal data erased from {len(digests)} audit entries",
+        {"redacted": digests},
+    )
+    return len(digests)
+
+
+def _redactions(session: Session) -> dict[int, tuple[int, str]]:
+    """Blanked entry seq -> (seq of the erase entry that blanked it, digest)."""
+    out: dict[int, tuple[int, str]] = {}
+    rows = session.execute(
+        select(AuditEntry.seq, AuditEntry.changes)
+        .where(AuditEntry.action == ERASE)
+        .order_by(AuditEntry.seq)
+    )
+    for erase_seq, changes in rows:
+        try:
+            redacted = json.loads(changes).get("redacted", {})
+        except (ValueError, AttributeError):
+            continue
+        for seq, digest in redacted.items():
+            if str(seq).isdigit() and int(seq) < erase_seq:
+                out[int(seq)] = (erase_seq, str(digest))
+    return out
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """Result of checking the chain: ``ok``, entries checked, first broken seq."""
@@ -108,6 +186,7 @@ def verify(session: Session) -> ChainReport:
     prev_hash = GENESIS
     expected_seq = 1
     count = 0
+    redactions = _redactions(session)
     for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
         count += 1
         if entry.seq != expected_seq:
@@ -125,7 +204,10 @@ def verify(session: Session) -> ChainReport:
             entry.summary,
             entry.changes,
         )
-        if digest != entry.hash:
+        blanked = redactions.get(entry.seq)
+        if digest != entry.hash and (
+            blanked is None or entry.summary != REDACTED or _redacted_digest(entry) != blanked[1]
+        ):
             return ChainReport(False, count, entry.seq, "entry was altered")
         prev_hash = entry.hash
         expected_seq += 1

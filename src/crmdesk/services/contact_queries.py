@@ -282,6 +282,8 @@ class ContactQueries:
                 birthday=contact.birthday,
                 notes=contact.notes,
                 consent_marketing=bool(contact.consent_marketing),
+                consent_marketing_at=contact.consent_marketing_at,
+                consent_source=contact.consent_source,
                 phones=tuple(
                     PhoneView(
                         p.label, p.raw, p.e164, phones.format_phone(p.e164, p.raw, self.ctx.region)

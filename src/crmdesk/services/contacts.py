@@ -41,6 +41,7 @@ SCALAR_FIELDS = (
     "birthday",
     "notes",
     "consent_marketing",
+    "consent_source",
 )
 
 
@@ -139,6 +140,8 @@ class ContactService:
             if name == "company_name" and contact.kind != "company" and value:
                 raise ValidationError("Only a company has a company name.", field="company_name")
             set_field(name, value)
+        if "consent_marketing" in changes:
+            set_field("consent_marketing_at", utcnow())
 
         if contact.kind == "person":
             first, last = names.validate_person(contact.first_name, contact.last_name)

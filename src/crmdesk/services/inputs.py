@@ -60,6 +60,7 @@ class ContactPatch:
     birthday: date | None = None
     notes: str | None = None
     consent_marketing: bool | None = None
+    consent_source: str | None = None
     phones: list[PhoneInput] | None = None
     add_phones: list[PhoneInput] = field(default_factory=list)
     remove_phones: list[str] = field(default_factory=list)

@@ -161,6 +161,8 @@ class ContactCard:
     birthday: date | None
     notes: str
     consent_marketing: bool
+    consent_marketing_at: datetime | None
+    consent_source: str
     phones: tuple[PhoneView, ...]
     emails: tuple[EmailView, ...]
     addresses: tuple[AddressView, ...]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from crmdesk.errors import InsecureCipher, NotADatabase, ValidationError, WrongPassphrase
+from crmdesk.errors import InsecureCipher, NotADatabase, WrongPassphrase
 
 BUSY_TIMEOUT_MS = 15_000
 PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
@@ -21,6 +22,7 @@ STRONG_HMAC = {"HMAC_SHA512"}
 STRONG_KDF = {"PBKDF2_HMAC_SHA512"}
 SALT_BYTES = 16
 KEY_BYTES = 32
+DATA_KEY_MARKER = b"CRMDESK\x01"
 
 
 def quote_key(passphrase: str) -> str:
@@ -48,6 +50,29 @@ def derive_key(path: Path, passphrase: str) -> str | None:
     return f"\"x'{key.hex()}{salt.hex()}'\""
 
 
+def new_salt() -> bytes:
+    """The salt of a file keyed by a data key: :data:`DATA_KEY_MARKER` and 8 random bytes.
+
+    With a random 256-bit key the salt only varies the page HMAC key, so half
+    of it can say that the file needs its key file (the salt is public anyway).
+    """
+    return DATA_KEY_MARKER + secrets.token_bytes(SALT_BYTES - len(DATA_KEY_MARKER))
+
+
+def data_key_literal(data_key: bytes, salt: bytes | None = None) -> str:
+    """``PRAGMA key`` literal for a raw data key (with ``salt``, to create or rekey a file)."""
+    return f"\"x'{data_key.hex()}{salt.hex() if salt else ''}'\""
+
+
+def uses_data_key(path: Path) -> bool:
+    """True when the file at ``path`` is keyed by a data key (it needs its key file)."""
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(len(DATA_KEY_MARKER)) == DATA_KEY_MARKER
+    except OSError:
+        return False
+
+
 def check_file_looks_encrypted(path: Path) -> None:
     """Refuse files that cannot be a SQLCipher database before keying them.
 
@@ -72,60 +97,62 @@ def _pragma(conn: Any, name: str) -> str:
 
 def connect(
     path: Path,
-    passphrase: str,
+    key: str,
     *,
     create: bool = False,
     accept: Callable[[Any], None] | None = None,
-    raw_key: str | None = None,
+    fallback: str | None = None,
 ) -> Any:
     """Open and key one connection, verify it, and set the working pragmas.
 
+    ``key`` is a ``PRAGMA key`` literal (:func:`data_key_literal`, or for an
+    older file keyed by its passphrase :func:`derive_key`); ``fallback`` is
+    tried when it does not unlock (the passphrase itself, which tells a wrong
+    passphrase from a file with weaker cipher settings).
     Raises :class:`WrongPassphrase`, :class:`NotADatabase` or
     :class:`InsecureCipher`; the file is not written to unless it unlocks.
     ``accept`` is called on the unlocked connection before anything is written
     (switching to WAL is a write); it raises to refuse the file untouched.
-    ``raw_key`` (from :func:`derive_key`) skips SQLCipher's key derivation; when
-    it does not unlock the file, the passphrase is tried the usual way, which
-    tells a wrong passphrase from a file with weaker cipher settings.
     """
-    if not passphrase:
-        if create:
-            raise ValidationError("A passphrase cannot be empty.", field="passphrase")
-        raise WrongPassphrase(f"An empty passphrase does not unlock {path.name}.")
     if not create:
         check_file_looks_encrypted(path)
-    conn = sqlcipher.connect(
-        str(path),
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        check_same_thread=False,
-        isolation_level=None,
-    )
-    try:
-        # SQLCipher would print decryption failures on stderr; we report them.
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        if raw_key is None or not _unlocks(conn, raw_key):
-            if raw_key is not None:
-                conn.close()
-                return connect(path, passphrase, create=create, accept=accept)
-            if not _unlocks(conn, quote_key(passphrase)):
-                raise WrongPassphrase(
-                    f"The passphrase does not unlock {path.name} (or the file is damaged)."
-                )
-        _verify_cipher(conn)
-        if accept is not None:
-            accept(conn)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        if _pragma(conn, "temp_store") != "2":
-            raise InsecureCipher("Temporary storage could not be kept in memory.")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if _pragma(conn, "journal_mode").lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-    except BaseException:
+    for candidate in (key, fallback):
+        if candidate is None:
+            continue
+        conn = sqlcipher.connect(
+            str(path),
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        try:
+            # SQLCipher would print decryption failures on stderr; we report them.
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            if _unlocks(conn, candidate):
+                _set_up(conn, accept)
+                return conn
+        except BaseException:
+            conn.close()
+            raise
         conn.close()
-        raise
-    return conn
+    raise WrongPassphrase(f"The passphrase does not unlock {path.name} (or the file is damaged).")
+
+
+def _set_up(conn: Any, accept: Callable[[Any], None] | None) -> None:
+    _verify_cipher(conn)
+    if accept is not None:
+        accept(conn)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    if _pragma(conn, "temp_store") != "2":
+        raise InsecureCipher("Temporary storage could not be kept in memory.")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten, not left in free space: a purged or
+    # erased record must not be recoverable from the file's pages.
+    conn.execute("PRAGMA secure_delete = ON")
+    if _pragma(conn, "journal_mode").lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
 
 
 def _unlocks(conn: Any, key: str) -> bool:
@@ -151,6 +178,6 @@ def _verify_cipher(conn: Any) -> None:
         raise InsecureCipher(f"Unexpected cipher page size {page}.")
 
 
-def rekey(conn: Any, new_passphrase: str) -> None:
-    """Change the passphrase of an open database (re-encrypts every page)."""
-    conn.execute(f"PRAGMA rekey = {quote_key(new_passphrase)}")
+def rekey(conn: Any, key: str) -> None:
+    """Re-encrypt every page of an open database with ``key`` (a ``PRAGMA key`` literal)."""
+    conn.execute(f"PRAGMA rekey = {key}")

@@ -53,6 +53,8 @@ class Contact(Timestamps, Base):
     birthday: Mapped[date | None] = mapped_column(ISODate, default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
     consent_marketing: Mapped[bool] = mapped_column(default=False)
+    consent_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    consent_source: Mapped[str] = mapped_column(default="")
     payment_terms_days: Mapped[int | None] = mapped_column(default=None)
     credit_limit_minor: Mapped[int | None] = mapped_column(default=None)
     terms_currency: Mapped[str | None] = mapped_column(default=None)

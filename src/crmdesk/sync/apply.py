@@ -30,6 +30,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.hlc import Clock
+from crmdesk.services import erasure, purge
+from crmdesk.services.purge import ERASE, PURGED
 from crmdesk.services.sync_entities import DELETED, WRITE_ORDER, EntitySpec, spec
 from crmdesk.store import fts
 from crmdesk.sync.derive import depends_on, derived, now_text, stamp_time
@@ -54,6 +56,7 @@ class ApplyCounts:
     deleted: int = 0
     waiting: int = 0  # rows waiting in sync_pending after the page
     conflicts: int = 0
+    erased: int = 0  # people erased (on another computer)
     touched_contacts: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
@@ -180,6 +183,7 @@ class Applier:
             " ON CONFLICT (entity, row_id, field) DO UPDATE SET stamp = excluded.stamp",
             clocks,
         )
+        rows = self._purge(rows)
         self._merge_pending(rows)
         self._write_rows(rows)
         self.counts.waiting = int(
@@ -297,6 +301,24 @@ class Applier:
             " DO UPDATE SET fields = excluded.fields, waits_for = excluded.waits_for",
             (entity, row_id, json.dumps(fields, ensure_ascii=False), waits_for),
         )
+
+    def _purge(self, rows: dict[RowKey, dict[str, Any]]) -> dict[RowKey, dict[str, Any]]:
+        """Remove the rows another node purged or erased; returns the other rows."""
+        gone = {k: f[PURGED] for k, f in rows.items() if f.get(PURGED) not in (None, False)}
+        if not gone:
+            return rows
+        erased = sorted(r for (e, r), how in gone.items() if e == "contacts" and how == ERASE)
+        if erased:  # also blanks this laptop's audit entries about them
+            erasure.erase_people(self.session, erased, None, send=False)
+            self.counts.erased += len(erased)
+        others: purge.RowSet = defaultdict(set)
+        for (entity, row_id), _ in gone.items():
+            others[entity].add(row_id)
+        contacts = sorted(others.pop("contacts", set()) - set(erased))
+        removed = purge.remove(self.session, purge.contact_rows(self.session, contacts))
+        removed += purge.remove(self.session, others)
+        self.counts.deleted += removed
+        return {k: f for k, f in rows.items() if k not in gone}
 
     # -- step 3: writing rows --------------------------------------------------
 

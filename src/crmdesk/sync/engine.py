@@ -83,6 +83,7 @@ class SyncReport:
     clock_offset_ms: int = 0
     cursor: int = 0
     duplicates: int = 0  # open duplicate proposals after the sync
+    erased: int = 0  # people erased on another computer, erased here too
     touched_contacts: set[str] = field(default_factory=set)
 
 
@@ -168,6 +169,8 @@ class SyncEngine:
             self._exchange(transport)
         with self.db.writing() as session:
             write_state(session, last_sync=format_utc(utcnow()), last_error=None)
+        if self.report.erased:
+            self.db.flush_wal()  # no old image of an erased person's pages stays in the log
         self.report.duplicates = self.crm.duplicates.after_sync(self.report.touched_contacts)
 
     def _exchange(self, transport: Transport) -> None:
@@ -495,6 +498,7 @@ class SyncEngine:
         self.report.applied += counts.applied
         self.report.created += counts.created
         self.report.deleted += counts.deleted
+        self.report.erased += counts.erased
         self.report.conflicts += counts.conflicts
         self.report.touched_contacts |= counts.touched_contacts
 

@@ -73,6 +73,12 @@ Rules the server applies to a pushed change:
    hex of the XOR of ``sha256(entity|row_id|field|stamp)`` over every field
    of every row (tombstoned rows included, so deletes count). The client
    computes the same over its field clocks; a mismatch means resync.
+9. The pseudo-field ``PURGED`` (``true``: purged from the trash; ``"erase"``:
+   a person erased) removes a row for good. The server keeps only the row's
+   ``DELETED`` and ``PURGED`` fields, blanks its other values in its history
+   (change log, conflicts, stored push answers) and ignores every later change
+   of the row; a client deletes the row (and, for ``"erase"``, every trace of
+   the person it holds) and keeps only those two field clocks.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ PROTOCOL_VERSION = 1
 MIN_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Crmdesk-Protocol"
 DELETED = "_deleted"
+PURGED = "_purged"
+ERASE = "erase"
 MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
 MAX_BATCH_CHANGES = 5000
 MAX_PAGE = 5000

@@ -7,18 +7,22 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from crmdesk import instance
 from crmdesk.config import paths
 from crmdesk.config.settings import load_settings
 from crmdesk.ui.dialogs.unlock import UnlockDialog
-from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.ops import Ops
 from crmdesk.ui.single_instance import InstanceServer
 from crmdesk.ui.widgets.common import STYLE_SHEET
 from crmdesk.ui.widgets.icons import app_icon
+
+if TYPE_CHECKING:
+    from crmdesk.ui.main_window import MainWindow
 
 log = logging.getLogger("crmdesk.ui")
 
@@ -77,6 +81,16 @@ def application() -> QApplication:
     return app
 
 
+def preload_main_window() -> None:
+    """Import the main window's modules (about 0.4 s) while the welcome dialog waits.
+
+    Called from the event loop once the dialog is up: the user is reading or
+    typing, or the passphrase is being checked on a worker thread (the key
+    derivation runs in C without the GIL), so this time is not waited for.
+    """
+    import crmdesk.ui.main_window  # noqa: F401
+
+
 def run(db_path: Path | None, *, pop_number: str | None = None, region: str | None = None) -> int:
     """Show the welcome dialog, then the main window; returns the exit code.
 
@@ -108,11 +122,14 @@ def run(db_path: Path | None, *, pop_number: str | None = None, region: str | No
             unlock.activateWindow()
 
     server.message_received.connect(on_message)
+    QTimer.singleShot(0, preload_main_window)
     if not unlock.exec() or unlock.crm is None:
         server.close()
         ops.wait()
         return 0
     crm = unlock.crm
+    from crmdesk.ui.main_window import MainWindow
+
     try:
         window = MainWindow(crm, ops, settings, unlock.path.name if unlock.path else "")
         window.show()

@@ -23,12 +23,14 @@ from crmdesk.config.settings import Settings
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
+from crmdesk.ui.auto_backup import AutoBackup
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
 from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
+from crmdesk.ui.dialogs.passphrase import ChangePassphraseDialog
 from crmdesk.ui.dialogs.settings import SettingsDialog
-from crmdesk.ui.dialogs.sync import ConflictsDialog, SyncSettingsDialog
+from crmdesk.ui.lock_screen import IdleLock
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
 from crmdesk.ui.panes.contacts import ContactsPane
@@ -99,6 +101,12 @@ class MainWindow(QMainWindow):
         ops.failed.connect(self.show_message)
         ops.busy_changed.connect(self.busy.setVisible)
 
+        self.idle_lock = IdleLock(
+            self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
+        )
+        self.auto_backup = AutoBackup(crm, ops, settings.backup_keep, self)
+        self.auto_backup.written.connect(self.show_message)
+        self.auto_backup.failed.connect(self.show_message)
         self._build_menus()
         self.screen_pop = ScreenPop(crm, ops, self)
         self.pop_endpoint = PopEndpoint(self._http_pop, self)
@@ -106,6 +114,7 @@ class MainWindow(QMainWindow):
         self.reminders.due.connect(self._followups_due)
         self.apply_settings()
         self.sync.start_automatic()
+        self.auto_backup.start()
         self._restore_geometry()
 
     # -- menus and shortcuts ---------------------------------------------
@@ -135,6 +144,9 @@ class MainWindow(QMainWindow):
             file, "Custom &fields…", self.edit_custom_fields, tip="Your own fields on every contact"
         )
         file.addSeparator()
+        self._action(file, "Change &passphrase…", self.change_passphrase)
+        file.addAction(self.idle_lock.action)
+        file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
         self.undo_action = self._action(edit, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
@@ -160,6 +172,14 @@ class MainWindow(QMainWindow):
         self._action(contact, "Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P")
         self._action(contact, "New &follow-up…", self.new_followup, "Ctrl+K")
         self._action(contact, "New d&eal…", self.activity.new_deal)
+        contact.addSeparator()
+        self._action(
+            contact,
+            "E&xport everything about this person…",
+            self.export_person,
+            tip="A person's data as JSON and vCard, for a privacy request",
+        )
+        self._action(contact, "Erase this pe&rson…", self.erase_person, tip="Owner only")
         view = bar.addMenu("&View")
         self._action(
             view,
@@ -167,6 +187,8 @@ class MainWindow(QMainWindow):
             lambda: self.ops.changes_applied.emit(ChangeSet(everything=True)),
             QKeySequence.StandardKey.Refresh,
         )
+        self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
+        self._action(view, "&Leads to review…", self.open_review, tip="Leads untouched for months")
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)
@@ -291,8 +313,8 @@ class MainWindow(QMainWindow):
     # -- screen pop and other instances ----------------------------------
 
     def pop(self, number: str, reply: Reply | None = None) -> None:
-        """Screen pop for ``number``."""
-        self.screen_pop.pop(number, reply)
+        """Screen pop for ``number`` (once unlocked, when the window is locked)."""
+        self.idle_lock.when_unlocked(lambda: self.screen_pop.pop(number, reply))
 
     def _http_pop(self, number: str, reply: Reply) -> None:
         self.pop(number, reply)
@@ -317,6 +339,8 @@ class MainWindow(QMainWindow):
         """Start or stop reminders and the pop endpoint as the settings say."""
         s = self.settings
         fmt.set_locale(s.locale)
+        self.idle_lock.set_minutes(s.idle_lock_minutes)
+        self.auto_backup.keep = s.backup_keep
         self.reminders.lead = timedelta(minutes=s.reminder_lead_minutes)
         if s.reminders_enabled:
             self.reminders.start()
@@ -338,6 +362,14 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
+
+    def change_passphrase(self) -> QWidget:
+        """File ▸ Change passphrase…: only the key file is rewritten."""
+        dialog = ChangePassphraseDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.show_message)
+        dialog.open()
+        return dialog
 
     def edit_custom_fields(self) -> None:
         dialog = CustomFieldsDialog(self.crm, self.ops, self)
@@ -369,11 +401,15 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_sync_settings(self) -> None:
+        from crmdesk.ui.dialogs.sync import SyncSettingsDialog
+
         dialog = SyncSettingsDialog(self.sync, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def open_conflicts(self) -> None:
+        from crmdesk.ui.dialogs.sync import ConflictsDialog
+
         dialog = ConflictsDialog(self.crm, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _code: self.sync.refresh())
@@ -388,6 +424,53 @@ class MainWindow(QMainWindow):
         dialog.undoable.connect(self.offer_undo)
         dialog.addAction(self.undo_action)  # Ctrl+Z works in the dialog too
         dialog.show()
+        return dialog
+
+    def open_trash(self) -> QWidget:
+        """View ▸ Trash…"""
+        from crmdesk.ui.dialogs.trash import TrashDialog
+
+        dialog = TrashDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_review(self) -> QWidget:
+        """View ▸ Leads to review…"""
+        from crmdesk.ui.dialogs.privacy import ReviewDialog
+
+        dialog = ReviewDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_contact.connect(self.show_contact)
+        dialog.show()
+        return dialog
+
+    def _person(self) -> tuple[str, str] | None:
+        """The shown person's id and name, else a hint in the status bar."""
+        card = self.activity.card
+        if card is None or card.is_company:
+            self.show_message("Select a person first.")
+            return None
+        return card.id, card.display_name
+
+    def export_person(self) -> None:
+        """Contact ▸ Export everything about this person…"""
+        from crmdesk.ui.dialogs.privacy import export_person
+
+        if (person := self._person()) is not None:
+            export_person(self, self.crm, self.ops, *person, self.show_message)
+
+    def erase_person(self) -> QWidget | None:
+        """Contact ▸ Erase this person… (asks for the name)."""
+        from crmdesk.ui.dialogs.privacy import EraseDialog
+
+        if (person := self._person()) is None:
+            return None
+        dialog = EraseDialog(self.crm, self.ops, *person, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.activity.show_contact(None))
+        dialog.accepted.connect(lambda: self.show_message(f"Erased {person[1]}."))
+        dialog.open()
         return dialog
 
     def generate_demo(self) -> None:

@@ -8,18 +8,27 @@ are set, it also runs every few minutes; after a failure the wait doubles
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from crmdesk.errors import SyncLoginRequired
 from crmdesk.services.app import Crm
-from crmdesk.sync.engine import SyncEngine, SyncReport
 from crmdesk.ui.ops import ChangeSet, Ops, Progress, describe
+
+if TYPE_CHECKING:
+    from crmdesk.sync.engine import SyncEngine, SyncReport
 
 EVERY_MS = 5 * 60 * 1000
 MAX_WAIT_MS = 60 * 60 * 1000
+
+
+def _engine(crm: Crm, **options: Any) -> SyncEngine:
+    """A sync engine; its modules (HTTP, protocol, apply) load on first use, off start-up."""
+    from crmdesk.sync.engine import SyncEngine
+
+    return SyncEngine(crm, **options)
 
 
 class SyncControl(QObject):
@@ -50,7 +59,7 @@ class SyncControl(QObject):
 
     def configure(self, server: str, user: str, password: str) -> None:
         """Remember the server and user (in the database) and the password (in memory)."""
-        SyncEngine(self.crm).configure(server, user)
+        _engine(self.crm).configure(server, user)
         self.password = password or None
         self.refresh()
 
@@ -66,7 +75,7 @@ class SyncControl(QObject):
                 progress(done, total or 0)
                 self.ops.post(lambda: self.label.setText(f"Sync: {stage} {done:,}…"))
 
-            engine = SyncEngine(self.crm, progress=report, cancelled=progress.cancelled)
+            engine = _engine(self.crm, progress=report, cancelled=progress.cancelled)
             return engine.sync(self.password)
 
         self.progress = self.ops.long_job(
@@ -83,8 +92,8 @@ class SyncControl(QObject):
 
     def start_automatic(self) -> None:
         """Sync by itself every ``every_ms`` while a server and a login are set."""
-        engine = SyncEngine(self.crm)
-        self.ops.read(engine.state, self._arm)
+        crm = self.crm
+        self.ops.read(lambda: _engine(crm).state(), self._arm)
 
     def _arm(self, state: dict[str, str]) -> None:
         if state.get("server_url") and (state.get("token") or self.password):

@@ -19,6 +19,7 @@ STEP_MODULES = [
     "v004_imports",
     "v005_sync",
     "v006_duplicates",
+    "v010_privacy",
 ]
 
 

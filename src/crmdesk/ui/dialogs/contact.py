@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -174,6 +175,12 @@ class ContactDialog(FormDialog):
         form.addRow("S&ource:", self.source)
         self.consent = QCheckBox("May receive &marketing (newsletters, offers)")
         form.addRow("Consent:", self.consent)
+        self.consent_source = QLineEdit()
+        self.consent_source.setPlaceholderText("e.g. signed form at the shop, web sign-up")
+        self.consent_source.setToolTip("Where the consent was given or withdrawn")
+        form.addRow("Consent given &by:", self.consent_source)
+        self.consent_when = QLabel("Not recorded yet")
+        form.addRow("Consent changed:", self.consent_when)
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         form.addRow("&Notes:", self.notes)
@@ -265,6 +272,9 @@ class ContactDialog(FormDialog):
         self.tags.setText(", ".join(card.tags))
         self.source.setCurrentText(card.source)
         self.consent.setChecked(card.consent_marketing)
+        self.consent_source.setText(card.consent_source)
+        if card.consent_marketing_at is not None:
+            self.consent_when.setText(fmt.when(card.consent_marketing_at))
         self.notes.setPlainText(card.notes)
         terms = card.terms if card.terms and card.terms.holder_id == card.id else None
         if terms:
@@ -315,6 +325,7 @@ class ContactDialog(FormDialog):
             source=self.source.currentText(),
             notes=self.notes.toPlainText(),
             consent_marketing=self.consent.isChecked(),
+            consent_source=self.consent_source.text(),
             phones=[PhoneInput(p.raw, p.label) for p in phones],
             emails=emails,
             addresses=addresses,

@@ -1,5 +1,5 @@
-"""Preferences: phone region, currency, number and date locale, reminders and
-the screen-pop endpoint."""
+"""Preferences: phone region, currency, number and date locale, reminders, idle
+lock, automatic backups and the screen-pop endpoint."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.config import paths
 from crmdesk.config.settings import Settings, save_settings
 from crmdesk.domain.money import KNOWN
 from crmdesk.services.app import Crm
@@ -112,6 +113,25 @@ class SettingsDialog(FormDialog):
         pop_form.addRow(self.example)
         self._update_example()
 
+        safety = QGroupBox("Locking and backups (this computer)")
+        safety_form = QFormLayout(safety)
+        self.idle_lock = QSpinBox()
+        self.idle_lock.setRange(0, 480)
+        self.idle_lock.setSuffix(" minutes without use")
+        self.idle_lock.setSpecialValueText("Never")
+        self.idle_lock.setValue(settings.idle_lock_minutes)
+        safety_form.addRow("&Lock after:", self.idle_lock)
+        safety_form.addRow(muted("Ctrl+Shift+L locks at once; the passphrase unlocks."))
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setRange(0, 365)
+        self.backup_keep.setSuffix(" daily backups")
+        self.backup_keep.setSpecialValueText("No automatic backups")
+        self.backup_keep.setValue(settings.backup_keep)
+        safety_form.addRow("&Keep:", self.backup_keep)
+        folder = muted(f"In {paths.backup_dir()}")
+        folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        safety_form.addRow(folder)
+
         self.problem = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -121,7 +141,7 @@ class SettingsDialog(FormDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for group in (data, looks, pop):
+        for group in (data, looks, safety, pop):
             layout.addWidget(group)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
@@ -138,6 +158,8 @@ class SettingsDialog(FormDialog):
         s.reminder_lead_minutes = self.lead.value()
         s.pop_endpoint_enabled = self.endpoint.isChecked()
         s.pop_endpoint_port = self.port.value()
+        s.idle_lock_minutes = self.idle_lock.value()
+        s.backup_keep = self.backup_keep.value()
         region, currency = self.region.currentData(), self.currency.currentText()
         s.region, s.currency = region, currency
         crm = self._crm

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,9 +29,18 @@ from PySide6.QtWidgets import (
 
 from crmdesk.config import paths
 from crmdesk.config.settings import Settings, save_settings
-from crmdesk.errors import WrongPassphrase
+from crmdesk.errors import UnlockThrottled, WrongPassphrase
 from crmdesk.services.app import Crm
+from crmdesk.store.keyfile import new_recovery_code
+from crmdesk.store.throttle import describe_wait
 from crmdesk.ui import keyring_store
+from crmdesk.ui.dialogs.passphrase import (
+    MIN_LENGTH,
+    NewPassphrase,
+    RecoverDialog,
+    RecoveryCodePanel,
+    password_field,
+)
 from crmdesk.ui.ops import Ops, describe
 from crmdesk.ui.widgets.common import (
     buddy_label,
@@ -41,34 +51,6 @@ from crmdesk.ui.widgets.common import (
     title_label,
 )
 from crmdesk.ui.widgets.icons import app_icon
-
-MIN_LENGTH = 8
-
-
-def strength(passphrase: str) -> tuple[int, str]:
-    """A 0-4 score and a hint; long passphrases of several words score best."""
-    if len(passphrase) < MIN_LENGTH:
-        return 0, f"Too short: use at least {MIN_LENGTH} characters."
-    classes = sum(
-        any(test(c) for c in passphrase)
-        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
-    )
-    words = len(passphrase.split())
-    score = 1 + (len(passphrase) >= 12) + (len(passphrase) >= 16 or words >= 3) + (classes >= 3)
-    hints = {
-        1: "Weak: a few more words would make it much stronger.",
-        2: "Fair: longer is stronger; try a short sentence.",
-        3: "Good.",
-        4: "Strong.",
-    }
-    return min(score, 4), hints[min(score, 4)]
-
-
-def _password_field(placeholder: str) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setPlaceholderText(placeholder)
-    return edit
 
 
 class UnlockDialog(QDialog):
@@ -99,6 +81,14 @@ class UnlockDialog(QDialog):
         self.pages = QStackedWidget()
         self.pages.addWidget(self._open_page())
         self.pages.addWidget(self._create_page())
+        self.recovery = RecoveryCodePanel()
+        self.recovery.confirmed.connect(self._recovery_noted)
+        self.pages.addWidget(self.recovery)
+        self._made: tuple[Crm, Path] | None = None  # created, its recovery code on screen
+        self._wait = QTimer(self)
+        self._wait.setInterval(1000)
+        self._wait.timeout.connect(self._tick)
+        self._wait_left = 0
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -143,7 +133,7 @@ class UnlockDialog(QDialog):
         row.addWidget(self.open_file, 1)
         row.addWidget(browse)
         form.addRow(buddy_label("&Database:", self.open_file), row)
-        self.open_pass = _password_field("Your passphrase")
+        self.open_pass = password_field("Your passphrase")
         self.open_pass.returnPressed.connect(self._unlock)
         self.open_pass.textEdited.connect(lambda: self._open_error(""))
         form.addRow("&Passphrase:", self.open_pass)
@@ -163,10 +153,14 @@ class UnlockDialog(QDialog):
         to_create = QPushButton("Create a &new database…")
         to_create.setFlat(True)
         to_create.clicked.connect(lambda: self._show_create(paths.default_database_path()))
+        forgot = QPushButton("&Forgot passphrase?")
+        forgot.setFlat(True)
+        forgot.clicked.connect(self._forgot)
         quit_button = QPushButton("&Quit")
         quit_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(to_create)
+        buttons.addWidget(forgot)
         buttons.addStretch(1)
         buttons.addWidget(quit_button)
         buttons.addWidget(self.unlock_button)
@@ -188,27 +182,15 @@ class UnlockDialog(QDialog):
         row.addWidget(self.create_file, 1)
         row.addWidget(change)
         form.addRow(buddy_label("&Save in:", self.create_file), row)
-        self.create_pass = _password_field(
-            f"At least {MIN_LENGTH} characters; a short sentence is best"
-        )
+        self.new_pass = NewPassphrase(form)
+        self.create_pass, self.create_repeat = self.new_pass.passphrase, self.new_pass.repeat
+        self.create_error, self.strength_hint = self.new_pass.error, self.new_pass.hint
         self.create_pass.textChanged.connect(self._check_create)
-        form.addRow("&Passphrase:", self.create_pass)
-        self.strength_bar = QProgressBar()
-        self.strength_bar.setRange(0, 4)
-        self.strength_bar.setTextVisible(False)
-        self.strength_bar.setMaximumHeight(self.fontMetrics().height() // 2)
-        self.strength_hint = muted()
-        form.addRow("", self.strength_bar)
-        form.addRow("", self.strength_hint)
-        self.create_repeat = _password_field("The same passphrase again")
         self.create_repeat.textChanged.connect(self._check_create)
         self.create_repeat.returnPressed.connect(self._create)
-        form.addRow("&Repeat:", self.create_repeat)
-        self.create_error = error_label()
-        form.addRow("", self.create_error)
         warning = muted(
-            "Nobody can open the file without this passphrase, and it cannot be recovered. "
-            "Write it down and keep it somewhere safe."
+            "Nobody can open the file without this passphrase. Next you get a recovery "
+            "code: the only way back in if the passphrase is ever forgotten."
         )
         warning.setWordWrap(True)
         form.addRow("", warning)
@@ -291,16 +273,7 @@ class UnlockDialog(QDialog):
             self.remember.setChecked(True)
 
     def _check_create(self) -> bool:
-        passphrase = self.create_pass.text()
-        score, hint = strength(passphrase)
-        self.strength_bar.setValue(score)
-        self.strength_hint.setText(hint if passphrase else "")
-        repeat = self.create_repeat.text()
-        mismatch = bool(repeat) and repeat != passphrase
-        set_invalid(self.create_repeat, mismatch)
-        message = "The two passphrases are not the same." if mismatch else ""
-        show_error(self.create_error, message)
-        ok = len(passphrase) >= MIN_LENGTH and repeat == passphrase
+        ok = self.new_pass.check()
         self.create_button.setEnabled(ok and not self._busy)
         self.create_button.setToolTip(
             "" if ok else f"Type a passphrase of at least {MIN_LENGTH} characters, twice."
@@ -327,7 +300,7 @@ class UnlockDialog(QDialog):
             self.resize(self.width(), need)
 
     def _unlock(self) -> None:
-        if self._busy:
+        if self._busy or self._wait.isActive():  # Enter while the wait counts down
             return
         text = self.open_file.currentText().strip()
         passphrase = self.open_pass.text()
@@ -350,20 +323,53 @@ class UnlockDialog(QDialog):
                 keyring_store.forget(path)  # unticked: do not keep it any longer
             return crm
 
-        self._run(work, path, "Unlocking…")
+        self._set_busy(True, "Unlocking…")
+        self._ops.read(work, lambda crm: self._done(crm, path), self._failed)
 
     def _create(self) -> None:
         if self._busy or not self._check_create():
             return
         path = Path(self.create_file.text().strip()).expanduser()
-        passphrase, region = self.create_pass.text(), self._region
-        self._run(
-            lambda: Crm.create(path, passphrase, region=region), path, "Creating and encrypting…"
-        )
+        passphrase, region, code = self.create_pass.text(), self._region, new_recovery_code()
 
-    def _run(self, work: object, path: Path, doing: str) -> None:
-        self._set_busy(True, doing)
-        self._ops.read(work, lambda crm: self._done(crm, path), self._failed)  # type: ignore[arg-type]
+        def work() -> Crm:
+            return Crm.create(path, passphrase, region=region, recovery_code=code)
+
+        self._set_busy(True, "Creating and encrypting…")
+        self._ops.read(work, lambda crm: self._created(crm, path, code), self._failed)
+
+    def _created(self, crm: Crm, path: Path, code: str) -> None:
+        self._set_busy(False)
+        self._made = (crm, path)
+        self.recovery.show_code(code)
+        self.pages.setCurrentIndex(2)
+        self._fit()
+
+    def _recovery_noted(self) -> None:
+        if self._made is not None:
+            crm, path = self._made
+            self._made = None
+            self._done(crm, path)
+
+    def _forgot(self) -> None:
+        path = Path(self.open_file.currentText().strip()).expanduser()
+        if not path.is_file():
+            self._open_error("Choose the database whose passphrase you forgot.")
+            return
+        dialog = RecoverDialog(self._ops, path, self._region, self)
+        if dialog.exec() and dialog.crm is not None:
+            self._done(dialog.crm, path)
+
+    def _tick(self) -> None:
+        self._wait_left -= 1
+        if self._wait_left <= 0:
+            self._wait.stop()
+            self._open_error("")
+            self.unlock_button.setEnabled(True)
+            return
+        self._open_error(
+            f"Too many wrong passphrases: wait {describe_wait(self._wait_left)}, then try again."
+        )
 
     def _set_busy(self, busy: bool, doing: str = "") -> None:
         self._busy = busy
@@ -388,6 +394,11 @@ class UnlockDialog(QDialog):
             if isinstance(exc, WrongPassphrase):
                 message = "That passphrase does not unlock this database. Check it and try again."
             self._open_error(message)
+            if isinstance(exc, UnlockThrottled):
+                self._wait_left = exc.wait_seconds + 1
+                self.unlock_button.setEnabled(False)
+                self._tick()
+                self._wait.start()
             self.open_pass.selectAll()
             self.open_pass.setFocus()
         else:
@@ -396,5 +407,9 @@ class UnlockDialog(QDialog):
             self.create_pass.setFocus()
 
     def reject(self) -> None:
-        if not self._busy:
-            super().reject()
+        if self._busy:
+            return
+        if self._made is not None:  # made, but closed on its recovery code: still made
+            self._made[0].close()
+            self._made = None
+        super().reject()

@@ -1,0 +1,29 @@
+"""Settings kept inside the database (shared by everyone using the file)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crmdesk.services.context import Context
+from crmdesk.store.database import Database
+from crmdesk.store.models import Setting
+
+
+def read_all(db: Database) -> dict[str, str]:
+    """Every stored setting."""
+    with db.reading() as session:
+        return {s.key: s.value for s in session.execute(select(Setting)).scalars()}
+
+
+def save(ctx: Context, key: str, value: str) -> None:
+    """Keep one setting, with its audit entry (nothing is written when unchanged)."""
+    with ctx.write() as uow:
+        row = uow.session.get(Setting, key)
+        old = row.value if row else None
+        if old == value:
+            return
+        if row is None:
+            uow.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+        uow.record("update", "setting", key, key, {key: [old, value]})
