@@ -51,7 +51,7 @@ def one_process(crm: Crm, kind: str, out: Path, limit: int | None) -> bytes:
 
 def split_of(crm: Crm, kind: str, folder: Path, limit: int | None) -> Split:
     db = crm.ctx.db
-    return Split(db.path, db.raw_key, folder, kind, "EUR", ExportRequest(kind, folder).csv,
+    return Split(db.path, db.key, folder, kind, "EUR", ExportRequest(kind, folder).csv,
                  limit, 2)  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 Reading and formatting a million rows takes one core about twenty seconds,
 so an undated CSV export of at least :data:`PARALLEL_FROM` rows is split at
-a rowid: a helper process per part opens the file with the derived key,
+a rowid: a helper process per part opens the file with the raw key,
 reads its rowid range in keyset pages and writes its CSV (the first part
 with the header); the parts are then copied into the export, in order. The
 text is byte for byte what one process writes.
@@ -72,7 +72,7 @@ class Split:
     """An export that may be split: where it reads from and what it writes."""
 
     db_path: Path
-    key: str | None
+    key: str
     folder: Path  # where the part files go: beside the export
     kind: str
     currency: str
@@ -95,7 +95,7 @@ def write_parts(
     the expected row count. Returns the rows written, None when cancelled,
     or :data:`NOT_SPLIT` when the export should run in one process.
     """
-    if split.key is None or split.kind not in SPLIT_KINDS or total < PARALLEL_FROM:
+    if split.kind not in SPLIT_KINDS or total < PARALLEL_FROM:
         return NOT_SPLIT
     with ExitStack() as stack:
         names = [_part_file(stack, split.folder) for _ in range(2)]
@@ -131,7 +131,7 @@ def _jobs(split: Split, queries: ExportQueries, names: list[str]) -> list[Part]:
     if middle == 0:
         return []
     return [
-        Part(str(split.db_path), split.key or "", split.kind, split.currency, split.options,
+        Part(str(split.db_path), split.key, split.kind, split.currency, split.options,
              after, upto, limit, name, after == 0, split.batch_size)
         for after, upto, limit, name in ((0, middle, limits[0], names[0]),
                                          (middle, None, limits[1], names[1]))
@@ -192,7 +192,7 @@ class _Helpers:
 def _helper(job: Part, started: Any, done: Any, stop: Any) -> None:
     """A helper process: write one part; exit code 1 when it did not finish."""
     try:
-        conn = cipher.connect(Path(job.db_path), job.key, raw_key=job.key)
+        conn = cipher.connect(Path(job.db_path), job.key)
     except Exception:
         raise SystemExit(1) from None
     try:

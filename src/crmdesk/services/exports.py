@@ -276,7 +276,7 @@ class ExportService:
             return NOT_SPLIT
         db = self.ctx.db
         folder = Path(request.path).expanduser().absolute().parent
-        split = Split(db.path, db.raw_key, folder, request.kind, self.ctx.currency, request.csv,
+        split = Split(db.path, db.key, folder, request.kind, self.ctx.currency, request.csv,
                       request.limit, self.batch_size)  # fmt: skip
         conn = db.engine.raw_connection()  # outside a transaction: it locks while helpers start
         try:

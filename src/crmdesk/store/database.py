@@ -60,9 +60,9 @@ class Database:
         event.listen(self.engine, "begin", _begin)
 
     @property
-    def raw_key(self) -> str | None:
-        """The derived key (a ``PRAGMA key`` literal) for a helper process opening the file."""
-        return self._raw_key
+    def key(self) -> str:
+        """The ``PRAGMA key`` literal every connection opens with (for helper processes)."""
+        return self._key
 
     # -- opening ---------------------------------------------------------
 
