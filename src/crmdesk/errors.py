@@ -177,3 +177,15 @@ class RestoreRefused(CrmdeskError):
     """A server restore named an unknown user or a time that cannot be used."""
 
     exit_code = 47
+
+
+class SignInFailed(CrmdeskError):
+    """The user name, PIN or password did not sign anyone in (or the user is disabled)."""
+
+    exit_code = 41
+
+
+class BulkRefused(PermissionDenied):
+    """A delete or export over the bulk limit, by a role without the bulk permission."""
+
+    exit_code = 42

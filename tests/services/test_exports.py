@@ -287,6 +287,7 @@ def test_export_is_audited_with_who_what_period_rows_and_file(
         "from": "2026-10-01",
         "to": "2026-11-30",
         "limit": None,
+        "bulk": False,
     }
     assert crm.verify_audit().ok
 

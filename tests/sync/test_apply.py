@@ -155,3 +155,12 @@ def test_conflicts_are_kept_once(pair: tuple[Crm, Crm]) -> None:
         assert applier.record_conflicts([conflict, conflict]) == 1
         assert applier.record_conflicts([conflict]) == 0
     assert [c.loser_value for c in b.sync.conflicts()] == ["B"]
+
+
+def test_a_colleague_from_another_laptop_is_a_disabled_stand_in(pair: tuple[Crm, Crm]) -> None:
+    a, b = pair
+    person = a.contacts.create("person", ContactPatch(first_name="Owned", last_name="Elsewhere"))
+    apply(b, as_changes(a))
+    assert b.queries.card(person).owner_name == "Colleague on another computer"
+    assert [u.username for u in b.users.list()] == [b.users.current().username]
+    assert not b.users.needs_sign_in()  # a shop of one is still never asked who is working

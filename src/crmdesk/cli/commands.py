@@ -17,6 +17,7 @@ from crmdesk.cli import (
     output,
     privacy_commands,
     sync_commands,
+    user_commands,
 )
 from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
@@ -55,6 +56,7 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         return 0
     crm = Crm.open(db_path, read_passphrase(confirm=False), region=region, currency=args.currency)
     try:
+        user_commands.sign_in(crm, args.as_user)
         key = args.command if not getattr(args, "action", None) else f"{args.command} {args.action}"
         return HANDLERS[key](crm, args)
     finally:
@@ -206,7 +208,12 @@ def contact_edit(crm: Crm, args: argparse.Namespace) -> int:
 
 
 def contact_delete(crm: Crm, args: argparse.Namespace) -> int:
-    contact_id = crm.queries.resolve(args.ref)
+    if len(args.ref) > 1:
+        ids = [crm.queries.resolve(ref) for ref in args.ref]
+        count = crm.contacts.delete_many(ids)
+        _say(args, {"ids": ids, "deleted": count}, f"Moved {count:,} contacts to the trash.")
+        return 0
+    contact_id = crm.queries.resolve(args.ref[0])
     name = crm.queries.summaries([contact_id])[0].display_name
     crm.contacts.delete(contact_id)
     _say(
@@ -474,4 +481,5 @@ HANDLERS: dict[str, Handler] = {
     **sync_commands.HANDLERS,
     **merge_commands.HANDLERS,
     **privacy_commands.HANDLERS,
+    **user_commands.HANDLERS,
 }

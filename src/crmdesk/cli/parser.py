@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands
+from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands, user_commands
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
@@ -176,7 +176,13 @@ def _common() -> argparse.ArgumentParser:
 
 
 COMMON = _common()
-GLOBAL_DEFAULTS = {"db": None, "json": False, "region": None, "currency": None}
+GLOBAL_DEFAULTS = {
+    "db": None,
+    "json": False,
+    "region": None,
+    "currency": None,
+    "as_user": None,
+}
 
 
 def _sub(subparsers: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -202,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command it starts the desktop application.",
     )
     parser.add_argument("--version", action="version", version=f"crmdesk {__version__}")
+    parser.add_argument(
+        "--user",
+        dest="as_user",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="who is working, in a file with several users (default: $CRMDESK_USER)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = _sub(sub, "init", help="create a new encrypted database")
@@ -217,10 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     _contact_options(_sub(csub, "add", help="add a person; prints the new id"), editing=False)
     for name, helptext in (
         ("show", "the contact card"),
-        ("delete", "move to the trash"),
         ("restore", "bring back from the trash"),
     ):
         _sub(csub, name, help=helptext).add_argument("ref", metavar="REF", help=REF_HELP)
+    _sub(csub, "delete", help="move to the trash (several at once: a bulk delete)").add_argument(
+        "ref", metavar="REF", nargs="+", help=REF_HELP
+    )
     edit = _sub(csub, "edit", help="change, add or remove values")
     edit.add_argument("ref", metavar="REF", help=REF_HELP)
     _contact_options(edit, editing=True)
@@ -237,10 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(add, editing=False)
     for name, helptext in (
         ("show", "the company card"),
-        ("delete", "move to the trash"),
         ("restore", "bring back from the trash"),
     ):
         _sub(cosub, name, help=helptext).add_argument("ref", metavar="REF", help=REF_HELP)
+    _sub(cosub, "delete", help="move to the trash").add_argument(
+        "ref", metavar="REF", nargs="+", help=REF_HELP
+    )
     edit = _sub(cosub, "edit", help="change, add or remove values")
     edit.add_argument("ref", metavar="REF", help=REF_HELP)
     edit.add_argument("--name", dest="company_name")
@@ -357,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     merge_commands.add_parsers(sub, _sub)
     privacy_commands.add_parsers(sub, _sub)
+    user_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

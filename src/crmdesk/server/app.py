@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crmdesk.errors import CrmdeskError, DatabaseBusy
-from crmdesk.server import accounts, feeds, merge, openapi
+from crmdesk.server import accounts, feeds, merge, openapi, rights
 from crmdesk.server.errors import (
     ApiError,
     DatabaseUnavailable,
@@ -205,7 +205,7 @@ def create_app(
     async def push(request: Request) -> Response:
         credentials = await bearer(request)
         who = await run_in_threadpool(accounts.authenticate, db, _bearer(credentials))
-        if who.user.role not in merge.PUSH_ROLES:
+        if who.user.role not in rights.PUSH_ROLES:
             raise Forbidden(f"The {who.user.role} role may read but not change data.")
         data = await read_json(request)
         changes = data.get("changes") if isinstance(data, dict) else None
@@ -262,6 +262,9 @@ def create_app(
     def summary() -> Response:
         return json_response(feeds.summary(db).to_json())
 
+    from crmdesk.server import admin  # it builds on this module's helpers
+
+    admin.install(app, db, principal)
     return app
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from crmdesk.domain.ids import new_id
 from crmdesk.errors import ValidationError
-from crmdesk.server import purges, summaries, tables
+from crmdesk.server import purges, rights, summaries, tables
 from crmdesk.server.accounts import Principal, iso_utc
 from crmdesk.server.errors import ClockAhead, Forbidden, Malformed, OutOfOrder
 from crmdesk.server.storage import ServerDatabase
@@ -33,7 +33,6 @@ from crmdesk.sync.protocol import (
     PushResponse,
 )
 
-PUSH_ROLES = ("owner", "salesperson")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CHUNK = 400  # keys per IN (...) query
 TRUE, FALSE = json.dumps(True), json.dumps(False)
@@ -78,8 +77,7 @@ class Batch:
 
 def push(db: ServerDatabase, who: Principal, request: PushRequest, now_ms: int) -> str:
     """Apply a batch (or return the stored answer to a replay); returns the response JSON."""
-    if who.user.role not in PUSH_ROLES:
-        raise Forbidden(f"The {who.user.role} role may read but not change data.")
+    rights.check_push(who, request.changes)
     if request.node != who.node:
         raise Forbidden("This token was issued to another node; log in from this database.")
     _check_ids(request.node, request.batch_id)

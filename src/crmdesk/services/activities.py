@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money, multiply, parse_amount, validate_currency
+from crmdesk.domain.permissions import DELETE, EDIT
 from crmdesk.domain.stages import ActivityKind, ComplaintStatus, Stage, parse_activity_kind
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services import ledger
@@ -54,6 +55,7 @@ class ActivityService:
             )
         text = _clean_text(text, required=True)
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
             activity = self._new(uow, contact, activity_kind, text, at)
             activity.deal_id = deal_id
@@ -82,6 +84,7 @@ class ActivityService:
             raise ValidationError("A purchase needs at least one line.", field="lines")
         currency = validate_currency(currency or self.ctx.currency)
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
             activity = self._new(uow, contact, ActivityKind.PURCHASE, _clean_text(text), at)
             total = Money.zero(currency)
@@ -142,6 +145,7 @@ class ActivityService:
         if money.minor <= 0:
             raise ValidationError("A payment must be more than zero.", field="amount")
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
             activity = self._new(uow, contact, ActivityKind.PAYMENT, _clean_text(text), at)
             activity.amount_minor = money.minor
@@ -169,6 +173,7 @@ class ActivityService:
         if new_status is None:
             raise ValidationError(f"'{status}' is not a complaint status.", field="status")
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             activity = _live_activity(uow, activity_id)
             if activity.kind != ActivityKind.COMPLAINT.value:
                 raise ValidationError("Only a complaint has a status.")
@@ -190,6 +195,7 @@ class ActivityService:
     def delete(self, activity_id: str) -> None:
         """Move an activity to the trash."""
         with self.ctx.write() as uow:
+            uow.require(DELETE)
             activity = _live_activity(uow, activity_id)
             activity.deleted_at = activity.updated_at = utcnow()
             uow.record("delete", "activity", activity.id, activity.kind)
@@ -198,6 +204,7 @@ class ActivityService:
     def restore(self, activity_id: str) -> None:
         """Bring an activity back from the trash."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             activity = uow.session.get(Activity, activity_id)
             if activity is None or activity.deleted_at is None:
                 raise NotFound(f"No deleted activity with id {activity_id}.")

@@ -16,9 +16,11 @@ from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import CustomFieldService
 from crmdesk.services.deals import DealService
 from crmdesk.services.followups import FollowUpService
+from crmdesk.services.roles import RoleService
 from crmdesk.services.screenpop import ScreenPopService
 from crmdesk.services.search import SearchService
 from crmdesk.services.sync_status import SyncStatusService
+from crmdesk.services.users import UserService
 from crmdesk.store.database import Database
 
 if TYPE_CHECKING:
@@ -53,6 +55,8 @@ class Crm:
         self.search = SearchService(self.ctx)
         self.screenpop = ScreenPopService(self.ctx, self.queries)
         self.sync = SyncStatusService(self.ctx)
+        self.users = UserService(self.ctx)
+        self.roles = RoleService(self.ctx)
 
     # Imported on first use: most sessions never export, import or merge, and
     # these modules cost a tenth of a second or more of every start-up.

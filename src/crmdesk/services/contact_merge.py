@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import Money, format_plain
+from crmdesk.domain.permissions import DELETE, EDIT
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.contacts import ContactService, live_contact
 from crmdesk.services.context import Context
@@ -91,6 +92,7 @@ class MergeService:
         if keep_id == other_id:
             raise ValidationError("A contact cannot be merged into itself.")
         with self.ctx.write() as uow:
+            uow.require(DELETE)
             session = uow.session
             keep, other = live_contact(session, keep_id), live_contact(session, other_id)
             if keep.kind != other.kind:
@@ -174,6 +176,7 @@ class MergeService:
         """Undo a merge as far as it still applies: ``other`` out of the trash, its
         moved records back, filled values out of ``keep`` unless edited since."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             session = uow.session
             record = session.get(ContactMerge, merge_id)
             if record is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, func, select, tuple_
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from crmdesk.domain import emails as email_rules
 from crmdesk.domain import phones
 from crmdesk.domain.ids import is_id
-from crmdesk.errors import Ambiguous, NotFound, ValidationError
+from crmdesk.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
 from crmdesk.services import ledger
 from crmdesk.services.context import Context
 from crmdesk.services.views import (
@@ -23,6 +23,7 @@ from crmdesk.services.views import (
     EmailView,
     PhoneView,
 )
+from crmdesk.services.visibility import owner_scope, visible
 from crmdesk.store.models import (
     Contact,
     ContactTag,
@@ -46,6 +47,7 @@ class ContactFilter:
     tag: str | None = None
     company_id: str | None = None
     owner_id: str | None = None
+    visible_to: str | None = None  # set by the services: see ``visibility``
 
 
 def summary_query() -> object:
@@ -106,6 +108,8 @@ def apply_filter(stmt: Any, flt: ContactFilter) -> Any:
         stmt = stmt.where(Contact.company_id == flt.company_id)
     if flt.owner_id:
         stmt = stmt.where(Contact.owner_id == flt.owner_id)
+    if flt.visible_to:
+        stmt = stmt.where(visible(flt.visible_to))
     if flt.tag:
         stmt = stmt.where(
             Contact.id.in_(
@@ -133,7 +137,7 @@ class ContactQueries:
 
         Keyset paging: as fast at row 900,000 as at row 0.
         """
-        stmt = apply_filter(summary_query(), flt)
+        stmt = apply_filter(summary_query(), self.scoped(flt))
         if after is not None:
             stmt = stmt.where(tuple_(Contact.sort_key, Contact.num) > tuple_(*after))
         stmt = stmt.order_by(Contact.sort_key, Contact.num).limit(limit)
@@ -147,6 +151,7 @@ class ContactQueries:
         ``k + 1``, so a list can jump to any depth with one keyset query.
         """
         rn = func.row_number().over(order_by=(Contact.sort_key, Contact.num)).label("rn")
+        flt = self.scoped(flt)
         ranked = apply_filter(select(Contact.sort_key, Contact.num, rn), flt).subquery()
         stmt = (
             select(ranked.c.sort_key, ranked.c.num)
@@ -159,8 +164,13 @@ class ContactQueries:
     def count(self, flt: ContactFilter = ContactFilter()) -> int:
         """How many live contacts pass the filter."""
         with self.ctx.read() as session:
-            stmt = apply_filter(select(func.count()).select_from(Contact), flt)
+            stmt = apply_filter(select(func.count()).select_from(Contact), self.scoped(flt))
             return int(session.execute(stmt).scalar_one())
+
+    def scoped(self, flt: ContactFilter) -> ContactFilter:
+        """``flt`` narrowed to what the acting user may see."""
+        with self.ctx.read() as session:
+            return replace(flt, visible_to=owner_scope(session, self.ctx.actor_id))
 
     def summaries(self, ids: Sequence[str]) -> list[ContactSummary]:
         """Summaries for the given ids, in the order given (missing ids skipped)."""
@@ -213,6 +223,9 @@ class ContactQueries:
             raise ValidationError("Say which contact: an id, e-mail, phone number or name.")
         with self.ctx.read() as session:
             live = [] if include_deleted else [Contact.deleted_at.is_(None)]
+            scope = owner_scope(session, self.ctx.actor_id)
+            if scope:
+                live.append(visible(scope))
             if is_id(ref):
                 found = session.execute(
                     select(Contact.id).where(Contact.id == ref, *live)
@@ -247,6 +260,9 @@ class ContactQueries:
             ).scalar_one_or_none()
             if contact is None:
                 raise NotFound(f"No contact with id {contact_id}.")
+            scope = owner_scope(session, self.ctx.actor_id)
+            if scope and contact.owner_id not in (scope, None):
+                raise PermissionDenied(f"{contact.display_name} belongs to another salesperson.")
             owner = session.get(User, contact.owner_id) if contact.owner_id else None
             custom = session.execute(
                 select(CustomField.label, CustomValue.value)

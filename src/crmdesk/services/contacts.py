@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,11 +14,13 @@ from crmdesk.domain import names, phones
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import is_id, named_id, new_id
 from crmdesk.domain.money import parse_amount, validate_currency
+from crmdesk.domain.permissions import DELETE, EDIT
 from crmdesk.domain.stages import Stage, parse_stage
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
 from crmdesk.services.custom_fields import normalize_value
 from crmdesk.services.inputs import AddressInput, ContactPatch, EmailInput, PhoneInput
+from crmdesk.services.permissions import require_rows
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.store.models import (
     Address,
@@ -57,6 +60,7 @@ class ContactService:
             raise ValidationError(f"Unknown contact kind '{kind}'.", field="kind")
         now = utcnow()
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = Contact(
                 id=new_id(),
                 kind=kind,
@@ -77,6 +81,7 @@ class ContactService:
     def update(self, contact_id: str, patch: ContactPatch) -> None:
         """Change a contact; only what the patch names is touched."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = _live(uow.session, contact_id)
             old_name = contact.display_name
             changes = self._apply(uow, contact, patch, creating=False)
@@ -92,14 +97,34 @@ class ContactService:
     def delete(self, contact_id: str) -> None:
         """Move a contact to the trash (soft delete; restorable)."""
         with self.ctx.write() as uow:
+            uow.require(DELETE)
             contact = _live(uow.session, contact_id)
             contact.deleted_at = contact.updated_at = utcnow()
             uow.record("delete", "contact", contact.id, contact.display_name)
             uow.touch_contact(contact.id)
 
+    def delete_many(self, contact_ids: Sequence[str]) -> int:
+        """Move several contacts to the trash in one go; returns how many.
+
+        Over the bulk limit the role needs ``bulk_delete``; the audit entry
+        lists every id either way.
+        """
+        ids = list(dict.fromkeys(contact_ids))
+        with self.ctx.write() as uow:
+            bulk = require_rows(uow.session, self.ctx.actor_id, DELETE, len(ids), "contacts")
+            now = utcnow()
+            for contact_id in ids:
+                contact = _live(uow.session, contact_id)
+                contact.deleted_at = contact.updated_at = now
+                uow.touch_contact(contact.id)
+            action = "bulk_delete" if bulk else "delete"
+            uow.record(action, "contact", None, f"{len(ids):,} contacts to the trash", {"ids": ids})
+        return len(ids)
+
     def restore(self, contact_id: str) -> None:
         """Bring a contact back from the trash."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = uow.session.execute(
                 select(Contact).where(Contact.id == contact_id)
             ).scalar_one_or_none()

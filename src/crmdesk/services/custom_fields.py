@@ -19,6 +19,7 @@ from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.names import clean_name_part as clean
 from crmdesk.domain.names import sort_key as fold
+from crmdesk.domain.permissions import DELETE, EDIT
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
 from crmdesk.store.models import CustomField, CustomValue
@@ -110,6 +111,7 @@ class CustomFieldService:
             )
         now = utcnow()
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             session = uow.session
             self._check_unique(session, label, None)
             taken = set(session.execute(select(CustomField.key)).scalars())
@@ -138,6 +140,7 @@ class CustomFieldService:
         """Change what the dialog calls a field (its key stays)."""
         label = self._check_label(label)
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             field = _live(uow.session, key)
             if field.label == label:
                 return
@@ -148,6 +151,7 @@ class CustomFieldService:
     def move(self, key: str, offset: int) -> None:
         """Move a field up (negative) or down in the dialog."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             session = uow.session
             fields = list(
                 session.execute(
@@ -170,6 +174,7 @@ class CustomFieldService:
     def delete(self, key: str) -> None:
         """Remove a field from every contact's dialog (values stay in history)."""
         with self.ctx.write() as uow:
+            uow.require(DELETE)
             field = _live(uow.session, key)
             field.deleted_at = field.updated_at = utcnow()
             uow.record("delete", "custom_field", field.id, field.label)

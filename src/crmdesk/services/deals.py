@@ -7,6 +7,7 @@ from datetime import date
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import new_id
 from crmdesk.domain.money import parse_amount, validate_currency
+from crmdesk.domain.permissions import EDIT
 from crmdesk.domain.stages import DealStage, parse_deal_stage
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services import ledger
@@ -42,6 +43,7 @@ class DealService:
         deal_stage = parse_deal_stage(stage)
         now = utcnow()
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
             deal = Deal(
                 id=new_id(),
@@ -71,6 +73,7 @@ class DealService:
         """Move a deal to another stage; won and lost close it (with a reason)."""
         new_stage = parse_deal_stage(stage)
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             deal = uow.session.get(Deal, deal_id)
             if deal is None or deal.deleted_at is not None:
                 raise NotFound(f"No deal with id {deal_id}.")

@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.clock import utcnow
+from crmdesk.domain.permissions import EDIT
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.context import Context
 from crmdesk.services.duplicate_finder import propose
@@ -106,6 +107,7 @@ class DuplicateService:
     def dismiss(self, proposal_id: str) -> None:
         """Mark a pair "not duplicates": it is closed and never proposed again."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             proposal = _find(uow.session, proposal_id)
             if proposal.status != "open":
                 raise ValidationError(f"That proposal is already {proposal.status}.")

@@ -199,7 +199,7 @@ def _helper(job: Part, started: Any, done: Any, stop: Any) -> None:
         conn.execute("BEGIN")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot is taken
         started.set()
-        queries = ExportQueries(conn, job.currency, None, None, (job.after, job.upto))
+        queries = ExportQueries(conn, job.currency, None, None, rowids=(job.after, job.upto))
         with open(job.out, "wb", buffering=1 << 20) as out:
             writer = CsvWriter(out, columns.BY_KIND[job.kind], job.options, header=job.header)
             for batch in queries.batches(job.kind, limit=job.limit, size=job.batch_size):

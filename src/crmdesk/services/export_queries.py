@@ -60,7 +60,8 @@ class ExportQueries:
     ``start``/``end`` are stored-format UTC bounds (``end`` exclusive) on each
     kind's date: ``created_at`` for contacts, companies and deals,
     ``occurred_at`` for activities, purchases and payments, ``due_at`` for
-    follow-ups.
+    follow-ups. ``owner``, when set, keeps only that user's and unowned
+    contacts, and the rows of those contacts (see ``visibility``).
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class ExportQueries:
         default_currency: str,
         start: str | None,
         end: str | None,
+        owner: str | None = None,
         rowids: tuple[int, int | None] = (0, None),
     ) -> None:
         self.conn = conn
@@ -77,6 +79,7 @@ class ExportQueries:
         # Undated kinds other than contacts: only rows whose rowid is after
         # ``rowids[0]`` and up to ``rowids[1]`` (one part of a parallel export).
         self.after_rowid, self.upto_rowid = rowids
+        self.owner = owner
         self._days: dict[str, date] = {}
 
     def local_day(self, text: str) -> date:
@@ -177,7 +180,10 @@ class ExportQueries:
     # -- filters ---------------------------------------------------------
 
     def _period(self, column: str) -> tuple[str, dict[str, str]]:
-        where, params = "", {}
+        """Conditions (`` AND ...``) for the period on ``column`` and the owner scope."""
+        where, params = self._scope(column.split(".")[0]), {}
+        if self.owner is not None:
+            params["owner"] = self.owner
         if self.start is not None:
             where += f" AND {column} >= :start"
             params["start"] = self.start
@@ -188,6 +194,16 @@ class ExportQueries:
 
     def _upto(self, column: str) -> str:
         return "" if self.upto_rowid is None else f" AND {column} <= {int(self.upto_rowid)}"
+
+    def _scope(self, alias: str) -> str:
+        if self.owner is None:
+            return ""
+        if alias == "c":
+            return " AND (c.owner_id = :owner OR c.owner_id IS NULL)"
+        return (
+            f" AND {alias}.contact_id IN (SELECT id FROM contacts"
+            " WHERE owner_id = :owner OR owner_id IS NULL)"
+        )
 
     def _contact_filter(self, kind: str) -> tuple[str, dict[str, str]]:
         where, params = self._period("c.created_at")
@@ -342,11 +358,12 @@ class ExportQueries:
             sql = (
                 f"SELECT a.occurred_at, l.rowid, a.id, a.contact_id, {lines}"
                 f" FROM order_lines l JOIN activities a ON a.id = l.activity_id {joins}"
-                " WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL"
+                f" WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL{self._scope('a')}"
                 f" AND l.rowid > :rid{self._upto('l.rowid')} ORDER BY l.rowid LIMIT :size"
             )
+            params = {"owner": self.owner} if self.owner else {}
             after = {"rid": self.after_rowid}
-            pages = self._pages(sql, {"after": after}, size, lambda r: {"rid": r[1]})
+            pages = self._pages(sql, {**params, "after": after}, size, lambda r: {"rid": r[1]})
         for rows in pages:
             yield [
                 (

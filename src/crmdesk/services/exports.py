@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from crmdesk.domain.clock import to_utc, utcnow
+from crmdesk.domain.permissions import EXPORT
 from crmdesk.errors import ExportError, ValidationError
 from crmdesk.interchange import columns
 from crmdesk.interchange.csv_format import CellFormatter, CsvOptions
@@ -28,6 +29,8 @@ from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
 from crmdesk.services.context import Context
 from crmdesk.services.export_parts import NOT_SPLIT, SPLIT_KINDS, Split, write_parts
 from crmdesk.services.export_queries import BATCH, ExportQueries
+from crmdesk.services.permissions import bulk_limit, require_rows
+from crmdesk.services.visibility import owner_scope
 from crmdesk.store.types import format_utc
 
 KINDS = tuple(columns.BY_KIND)
@@ -218,7 +221,8 @@ class ExportService:
         with self.ctx.read() as session:
             raw = session.connection().connection.dbapi_connection
             start, end = period.bounds()
-            yield ExportQueries(raw, self.ctx.currency, start, end)
+            owner = owner_scope(session, self.ctx.actor_id)
+            yield ExportQueries(raw, self.ctx.currency, start, end, owner)
 
     def _write(
         self,
@@ -236,6 +240,8 @@ class ExportService:
             total = queries.estimate(request.kind)
             if request.limit is not None:
                 total = min(total, request.limit)
+            with self.ctx.read() as session:
+                require_rows(session, self.ctx.actor_id, EXPORT, total, request.kind)
             if progress is not None:
                 progress(0, total)
             writer: _Writer
@@ -274,6 +280,9 @@ class ExportService:
         """
         if request.format != "csv" or request.period != Period() or request.kind not in SPLIT_KINDS:
             return NOT_SPLIT
+        with self.ctx.read() as session:
+            if owner_scope(session, self.ctx.actor_id) is not None:
+                return NOT_SPLIT  # a user who sees only their own contacts: the scoped pages here
         db = self.ctx.db
         folder = Path(request.path).expanduser().absolute().parent
         split = Split(db.path, db.key, folder, request.kind, self.ctx.currency, request.csv,
@@ -293,6 +302,7 @@ class ExportService:
         placed = False
         try:
             with self.ctx.write() as uow:
+                bulk = rows > bulk_limit(uow.session)
                 uow.record(
                     "export",
                     request.kind,
@@ -306,6 +316,7 @@ class ExportService:
                         "from": start.isoformat() if start else None,
                         "to": end.isoformat() if end else None,
                         "limit": request.limit,
+                        "bulk": bulk,
                     },
                 )
                 if not request.overwrite and target.exists():

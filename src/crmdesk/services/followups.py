@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import new_id
+from crmdesk.domain.permissions import DELETE, EDIT
 from crmdesk.domain.stages import Priority, Recurrence
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services import ledger
@@ -15,6 +16,7 @@ from crmdesk.services.contacts import live_contact
 from crmdesk.services.context import Context
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.services.views import FollowUpView
+from crmdesk.services.visibility import owner_scope, visible
 from crmdesk.store.models import FollowUp
 
 WHEN_CHOICES = ("overdue", "today", "upcoming", "open", "done", "all")
@@ -45,6 +47,7 @@ class FollowUpService:
             raise ValidationError(f"'{recurrence}' is not a recurrence.")
         now = utcnow()
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
             followup = FollowUp(
                 id=new_id(),
@@ -72,6 +75,7 @@ class FollowUpService:
     def complete(self, followup_id: str) -> str | None:
         """Tick a follow-up done; a recurring one spawns the next. Returns its id."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             followup = _open(uow, followup_id)
             now = utcnow()
             followup.done_at = followup.updated_at = now
@@ -108,6 +112,7 @@ class FollowUpService:
     def reopen(self, followup_id: str) -> None:
         """Undo a completion."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             followup = uow.session.get(FollowUp, followup_id)
             if followup is None or followup.deleted_at is not None or followup.done_at is None:
                 raise NotFound(f"No completed follow-up with id {followup_id}.")
@@ -118,6 +123,7 @@ class FollowUpService:
     def reschedule(self, followup_id: str, due: datetime) -> None:
         """Move an open follow-up to a new time."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             followup = _open(uow, followup_id)
             old = followup.due_at
             followup.due_at = due
@@ -133,6 +139,7 @@ class FollowUpService:
     def delete(self, followup_id: str) -> None:
         """Move a follow-up to the trash."""
         with self.ctx.write() as uow:
+            uow.require(DELETE)
             followup = uow.session.get(FollowUp, followup_id)
             if followup is None or followup.deleted_at is not None:
                 raise NotFound(f"No follow-up with id {followup_id}.")
@@ -142,6 +149,7 @@ class FollowUpService:
     def restore(self, followup_id: str) -> None:
         """Bring a follow-up back from the trash."""
         with self.ctx.write() as uow:
+            uow.require(EDIT)
             followup = uow.session.get(FollowUp, followup_id)
             if followup is None or followup.deleted_at is None:
                 raise NotFound(f"No deleted follow-up with id {followup_id}.")
@@ -197,6 +205,9 @@ class FollowUpService:
             stmt = stmt.where(FollowUp.owner_id == owner_id)
         order = FollowUp.done_at.desc() if when == "done" else FollowUp.due_at
         with self.ctx.read() as session:
+            scope = owner_scope(session, self.ctx.actor_id)
+            if scope:
+                stmt = stmt.where(visible(scope))
             rows = session.execute(stmt.order_by(order).limit(limit)).all()
             return [ledger.followup_view(*row) for row in rows]
 

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import select, text
 
 from crmdesk.domain.clock import utcnow
+from crmdesk.domain.permissions import DELETE
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services import sync_seed
 from crmdesk.services.contacts import ContactService
 from crmdesk.services.context import Context
 from crmdesk.services.import_merge import put_back
+from crmdesk.services.permissions import require_rows
 from crmdesk.store.models import Contact, ImportBatch, ImportItem, User
 from crmdesk.store.types import format_utc
 
@@ -88,6 +90,7 @@ class ImportHistory:
         with self.ctx.write() as uow:
             session = uow.session
             batch, _user = _find(session, ref)
+            require_rows(session, self.ctx.actor_id, DELETE, batch.created, "contacts to trash")
             if batch.undone_at is not None:
                 raise ValidationError(
                     f"The import of {batch.file_name} was already undone "

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crmdesk.domain.duplicates import company_key
+from crmdesk.domain.permissions import EDIT
 from crmdesk.errors import Cancelled, ValidationError
 from crmdesk.interchange import presets
 from crmdesk.interchange.batch import check_raw, check_rows
@@ -156,6 +157,7 @@ class ImportService:
         pending: PendingResult | None = None
         try:
             with _settled_objects_frozen(), self.ctx.write() as uow:
+                uow.require(EDIT)
                 work = self._plan(uow.session, options, progress=progress, cancelled=cancelled)
                 pending = write_import(self.ctx, uow, work, progress, cancelled, started)
         except BaseException:

@@ -6,6 +6,8 @@ from crmdesk.domain import phones
 from crmdesk.services.contact_queries import ContactQueries, find_by_phone
 from crmdesk.services.context import Context
 from crmdesk.services.views import PopResult
+from crmdesk.services.visibility import owner_scope, visible
+from crmdesk.store.models import Contact
 
 
 class ScreenPopService:
@@ -22,7 +24,9 @@ class ScreenPopService:
             number = number[4:].split(";", 1)[0]
         e164, _digits = phones.normalize_for_lookup(number, self.ctx.region)
         with self.ctx.read() as session:
-            ids = find_by_phone(session, number, self.ctx.region)
+            scope = owner_scope(session, self.ctx.actor_id)
+            live = [Contact.deleted_at.is_(None)] + ([visible(scope)] if scope else [])
+            ids = find_by_phone(session, number, self.ctx.region, live)
         if len(ids) == 1:
             return PopResult(number, e164, self.queries.card(ids[0], recent=10))
         if not ids:

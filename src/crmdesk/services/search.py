@@ -7,6 +7,7 @@ so a filtered search finds every match, not only those among the top hits.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import column, func, select, table, text
@@ -16,6 +17,7 @@ from crmdesk.domain.names import sort_key
 from crmdesk.services.contact_queries import ContactFilter, apply_filter, summaries_by_num
 from crmdesk.services.context import Context
 from crmdesk.services.views import ContactSummary
+from crmdesk.services.visibility import owner_scope
 from crmdesk.store import fts
 from crmdesk.store.models import Contact
 
@@ -41,8 +43,9 @@ class SearchService:
         expression = fts.match_expression(query)
         if expression is None or limit <= 0:
             return []
-        flt = flt or ContactFilter()
         with self.ctx.read() as session:
+            scope = owner_scope(session, self.ctx.actor_id)
+            flt = replace(flt or ContactFilter(), visible_to=scope)
             if _hits(session, expression, flt) <= RANK_LIMIT:
                 stmt = _matching(flt).order_by(_RANK).limit(limit)
                 nums = list(session.execute(stmt, {"q": expression}).scalars())

@@ -18,12 +18,4 @@ def read_all(db: Database) -> dict[str, str]:
 def save(ctx: Context, key: str, value: str) -> None:
     """Keep one setting, with its audit entry (nothing is written when unchanged)."""
     with ctx.write() as uow:
-        row = uow.session.get(Setting, key)
-        old = row.value if row else None
-        if old == value:
-            return
-        if row is None:
-            uow.session.add(Setting(key=key, value=value))
-        else:
-            row.value = value
-        uow.record("update", "setting", key, key, {key: [old, value]})
+        uow.set_setting(key, value)

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crmdesk.services import audit, sync_capture
+from crmdesk.services.permissions import require
 from crmdesk.store import fts
 from crmdesk.store.database import Database
+from crmdesk.store.models import Setting
 
 
 @dataclass
@@ -38,6 +40,22 @@ class UnitOfWork:
     ) -> None:
         """Append the audit entry for one change."""
         audit.append(self.session, self.actor_id, action, entity, entity_id, summary, changes)
+
+    def require(self, permission: str) -> None:
+        """Raise ``PermissionDenied`` unless the acting user may do ``permission``."""
+        require(self.session, self.actor_id, permission)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep a setting inside the database (audited when it changes)."""
+        row = self.session.get(Setting, key)
+        old = row.value if row else None
+        if old == value:
+            return
+        if row is None:
+            self.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+        self.record("update", "setting", key, key, {key: [old, value]})
 
     def touch_contact(self, contact_id: str) -> None:
         """Mark a contact whose search document must be rebuilt at commit."""

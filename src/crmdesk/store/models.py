@@ -30,6 +30,18 @@ class User(Timestamps, Base):
     username: Mapped[str]
     display_name: Mapped[str]
     role: Mapped[str]
+    secret_hash: Mapped[str | None] = mapped_column(default=None)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Role(Base):
+    """A role the owner made from the permission list (``permissions``: JSON array)."""
+
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(primary_key=True)
+    permissions: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Contact(Timestamps, Base):

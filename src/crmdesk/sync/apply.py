@@ -33,6 +33,7 @@ from crmdesk.domain.hlc import Clock
 from crmdesk.services import erasure, purge
 from crmdesk.services.purge import ERASE, PURGED
 from crmdesk.services.sync_entities import DELETED, WRITE_ORDER, EntitySpec, spec
+from crmdesk.services.users import STAND_IN_PREFIX
 from crmdesk.store import fts
 from crmdesk.sync.derive import depends_on, derived, now_text, stamp_time
 from crmdesk.sync.protocol import Change, Conflict
@@ -463,15 +464,16 @@ class Applier:
         return None
 
     def _ensure_users(self, user_ids: set[str]) -> None:
-        """Users do not sync: a user of another database gets a local stand-in."""
+        """Users do not sync: a user of another database gets a local stand-in,
+        disabled (nobody signs in as it) and left out of the user list."""
         new = user_ids - self._users
         if not new:
             return
         now = now_text()
         self.sql.executemany(
             "INSERT OR IGNORE INTO users (id, username, display_name, role, created_at,"
-            " updated_at) VALUES (?, ?, ?, 'salesperson', ?, ?)",
-            [(u, f"remote-{u}", PLACEHOLDER_NAME, now, now) for u in sorted(new)],
+            " updated_at, disabled_at) VALUES (?, ?, ?, 'salesperson', ?, ?, ?)",
+            [(u, f"{STAND_IN_PREFIX}{u}", PLACEHOLDER_NAME, now, now, now) for u in sorted(new)],
         )
         self._users |= new
 

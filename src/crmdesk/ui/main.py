@@ -128,6 +128,14 @@ def run(db_path: Path | None, *, pop_number: str | None = None, region: str | No
         ops.wait()
         return 0
     crm = unlock.crm
+    if crm.users.needs_sign_in():
+        from crmdesk.ui.dialogs.sign_in import SignInDialog
+
+        if not SignInDialog(crm, ops).exec():
+            server.close()
+            ops.wait()
+            crm.close()
+            return 0
     from crmdesk.ui.main_window import MainWindow
 
     try:

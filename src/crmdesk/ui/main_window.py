@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.config import paths
 from crmdesk.config.settings import Settings
+from crmdesk.domain.permissions import DELETE, EDIT, EXPORT, PURGE
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
@@ -39,6 +41,7 @@ from crmdesk.ui.pop_endpoint import PopEndpoint, Reply
 from crmdesk.ui.reminders import Reminders
 from crmdesk.ui.screen_pop import ScreenPop
 from crmdesk.ui.sync_control import SyncControl
+from crmdesk.ui.user_control import UserControl
 from crmdesk.ui.widgets.common import Banner
 from crmdesk.ui.widgets.icons import app_icon
 
@@ -101,6 +104,16 @@ class MainWindow(QMainWindow):
         ops.failed.connect(self.show_message)
         ops.busy_changed.connect(self.busy.setVisible)
 
+        self.people = UserControl(crm, ops, self)
+        self.statusBar().addPermanentWidget(self.people.label)
+        for button in (
+            self.contacts.new_button,
+            self.followups.new_button,
+            self.activity.purchase_button,
+            self.activity.payment_button,
+            self.activity.card_view.edit_button,
+        ):
+            self.people.guard(button, EDIT)
         self.idle_lock = IdleLock(
             self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
         )
@@ -108,6 +121,7 @@ class MainWindow(QMainWindow):
         self.auto_backup.written.connect(self.show_message)
         self.auto_backup.failed.connect(self.show_message)
         self._build_menus()
+        self.people.refresh()
         self.screen_pop = ScreenPop(crm, ops, self)
         self.pop_endpoint = PopEndpoint(self._http_pop, self)
         self.reminders = Reminders(crm, ops, self, settings.reminder_lead_minutes)
@@ -120,7 +134,13 @@ class MainWindow(QMainWindow):
     # -- menus and shortcuts ---------------------------------------------
 
     def _action(
-        self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
+        self,
+        menu: Any,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: Any = None,
+        tip: str = "",
+        needs: str | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -128,22 +148,29 @@ class MainWindow(QMainWindow):
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
+        if needs is not None:
+            self.people.guard(action, needs)
         return action
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "&Import…", self.open_import, "Ctrl+I", "Import contacts from a file")
+        file.setToolTipsVisible(True)
+        self._action(
+            file, "&Import…", self.open_import, "Ctrl+I", "Import contacts from a file", EDIT
+        )
         self._action(file, "Import &history…", self.open_import_history)
         self._action(
-            file, "Generate &demo data…", self.generate_demo, tip="Add realistic sample contacts"
+            file, "Generate &demo data…", self.generate_demo, "", "Add sample contacts", EDIT
         )
-        self._action(file, "&Export…", self.export, "Ctrl+Shift+E", tip="Write data to a file")
+        self._action(file, "&Export…", self.export, "Ctrl+Shift+E", "Write data to a file", EXPORT)
         self._action(file, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self._action(
-            file, "Custom &fields…", self.edit_custom_fields, tip="Your own fields on every contact"
+            file, "Custom &fields…", self.edit_custom_fields, "", "Fields on every contact", EDIT
         )
         file.addSeparator()
+        file.addAction(self.people.switch_action)
+        file.addAction(self.people.users_action)
         self._action(file, "Change &passphrase…", self.change_passphrase)
         file.addAction(self.idle_lock.action)
         file.addSeparator()
@@ -155,31 +182,34 @@ class MainWindow(QMainWindow):
             edit, "&Find contact", self.contacts.focus_search, QKeySequence.StandardKey.Find
         )
         contact = bar.addMenu("&Contact")
-        self._action(
-            contact,
-            "&New person…",
-            lambda: self.new_contact("person"),
-            QKeySequence.StandardKey.New,
-        )
-        self._action(contact, "New &company…", lambda: self.new_contact("company"), "Ctrl+Shift+N")
-        self._action(contact, "&Edit…", self.activity.edit_contact, "Ctrl+E")
+        contact.setToolTipsVisible(True)
+        person, company = partial(self.new_contact, "person"), partial(self.new_contact, "company")
+        self._action(contact, "&New person…", person, QKeySequence.StandardKey.New, "", EDIT)
+        self._action(contact, "New &company…", company, "Ctrl+Shift+N", "", EDIT)
+        self._action(contact, "&Edit…", self.activity.edit_contact, "Ctrl+E", "", EDIT)
         self.delete_action = self._action(
-            contact, "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete
+            contact, "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "", DELETE
         )
         contact.addSeparator()
-        self._action(contact, "&Log activity", self.activity.focus_quick_entry, "Ctrl+L")
-        self._action(contact, "&Purchase…", self.activity.new_purchase, "Ctrl+P")
-        self._action(contact, "Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P")
-        self._action(contact, "New &follow-up…", self.new_followup, "Ctrl+K")
-        self._action(contact, "New d&eal…", self.activity.new_deal)
+        for text, slot, keys in (
+            ("&Log activity", self.activity.focus_quick_entry, "Ctrl+L"),
+            ("&Purchase…", self.activity.new_purchase, "Ctrl+P"),
+            ("Pa&yment…", self.activity.new_payment, "Ctrl+Shift+P"),
+            ("New &follow-up…", self.new_followup, "Ctrl+K"),
+            ("New d&eal…", self.activity.new_deal, None),
+        ):
+            self._action(contact, text, slot, keys, "", EDIT)
         contact.addSeparator()
         self._action(
             contact,
             "E&xport everything about this person…",
             self.export_person,
             tip="A person's data as JSON and vCard, for a privacy request",
+            needs=EXPORT,
         )
-        self._action(contact, "Erase this pe&rson…", self.erase_person, tip="Owner only")
+        self._action(
+            contact, "Erase this pe&rson…", self.erase_person, tip="Owner only", needs=PURGE
+        )
         view = bar.addMenu("&View")
         self._action(
             view,

@@ -19,7 +19,8 @@ STEP_MODULES = [
     "v004_imports",
     "v005_sync",
     "v006_duplicates",
-    "v010_privacy",
+    "v008_roles",
+    "v009_privacy",
 ]
 
 
