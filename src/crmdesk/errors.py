@@ -161,6 +161,24 @@ class BackupRejected(CrmdeskError):
     exit_code = 34
 
 
+class AuditChainBroken(CrmdeskError):
+    """The audit trail's hash chain is broken: an entry was edited, inserted or removed."""
+
+    exit_code = 35
+
+
+class AuditDiverged(SyncError):
+    """The server holds audit entries this database no longer has, or has differently."""
+
+    exit_code = 36
+
+
+class NotTraced(CrmdeskError):
+    """A file matched no recorded export's watermark."""
+
+    exit_code = 37
+
+
 class NotConfirmed(CrmdeskError):
     """A destructive action (erasing a person) was not confirmed as asked."""
 

@@ -32,14 +32,14 @@ def person(crm: Crm) -> str:
 def laptops(
     tmp_path: Path,
     sync_server: LiveServer,  # noqa: F811  (the fixture imported above)
-) -> Iterator[Callable[[str], Crm]]:
+) -> Iterator[Callable[..., Crm]]:
     """Makes laptops that sync with ``sync_server`` (SQLite, then PostgreSQL) as a
-    salesperson of that name (created on the server on first use)."""
+    user of that name with ``role`` (created on the server on first use)."""
     made: list[Crm] = []
 
-    def make(user: str) -> Crm:
+    def make(user: str, role: str = "salesperson") -> Crm:
         if user not in {u.username for u in accounts.list_users(sync_server.db)}:
-            sync_server.add_user(user, "salesperson", USER_PASSWORD)
+            sync_server.add_user(user, role, USER_PASSWORD)
         crm = new_replica(tmp_path, f"{user}-{len(made)}")
         SyncEngine(crm).configure(sync_server.url, user)
         made.append(crm)

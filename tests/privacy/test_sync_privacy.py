@@ -22,7 +22,7 @@ from crmdesk.sync.engine import SyncEngine
 from crmdesk.sync.protocol import checksum_hex
 
 pytestmark = pytest.mark.slow
-Laptops = Callable[[str], Crm]
+Laptops = Callable[..., Crm]
 CANARIES = ("Quillon", "Zarvaxe", "quillon.zarvaxe@canary.example", "409182736")
 
 
@@ -96,7 +96,8 @@ def test_a_mass_delete_is_restored_from_the_server(
 def test_an_erasure_reaches_the_server_and_every_laptop(
     laptops: Laptops, sync_server: LiveServer, tmp_path: Path
 ) -> None:
-    anna, bo = laptops("anna"), laptops("bo")
+    # Erasure is the owner's: the server refuses a purge from any other account.
+    anna, bo = laptops("anna", "owner"), laptops("bo")
     canary = add_person(
         anna, "Quillon", "Zarvaxe", "quillon.zarvaxe@canary.example", "+358 40 9182736"
     )

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from live import free_port, start_serve, stop_serve
 
-from crmdesk.server import accounts
+from crmdesk.server import accounts, migrations
 from crmdesk.server.cli import main
 from crmdesk.server.storage import ServerDatabase, resolve_url
 from crmdesk.sync.protocol import PROTOCOL_HEADER
@@ -48,7 +48,7 @@ def _add(capsys, monkeypatch, data, name, role="salesperson"):
 def test_init_user_add_list_disable_and_token_revoke(capsys, monkeypatch, tmp_path):
     data = tmp_path / "srv"
     code, out, _ = _run(capsys, "init", "--data", str(data))
-    assert code == 0 and "created (schema 2)" in out
+    assert code == 0 and f"created (schema {migrations.LATEST_VERSION})" in out
     assert (data / "crmdesk-server.db").is_file()
     assert _run(capsys, "init", "--data", str(data))[1].endswith("already up to date.\n")
     assert _add(capsys, monkeypatch, data, "anna", "owner")[:2] == (0, "Added owner 'anna'.\n")
@@ -220,7 +220,7 @@ def test_serve_over_tls(capsys, monkeypatch, tmp_path):
 
 def test_postgresql_by_url_option_and_environment(capsys, monkeypatch, postgres_url):
     code, out, _ = _run(capsys, "init", "--database-url", postgres_url)
-    assert code == 0 and "created (schema 2)" in out
+    assert code == 0 and f"created (schema {migrations.LATEST_VERSION})" in out
     assert "postgresql+psycopg://" in out
     code, out, _ = _run(
         capsys,

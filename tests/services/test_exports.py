@@ -288,6 +288,7 @@ def test_export_is_audited_with_who_what_period_rows_and_file(
         "to": "2026-11-30",
         "limit": None,
         "bulk": False,
+        "watermark": None,  # the owner's exports are not watermarked by default
     }
     assert crm.verify_audit().ok
 

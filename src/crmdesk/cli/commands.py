@@ -23,7 +23,7 @@ from crmdesk.cli.export_command import export
 from crmdesk.cli.import_commands import import_command
 from crmdesk.cli.passphrase import read_passphrase
 from crmdesk.domain.clock import format_local, parse_when, utcnow
-from crmdesk.errors import ValidationError
+from crmdesk.errors import AuditChainBroken, NotFound, ValidationError
 from crmdesk.services.app import Crm
 from crmdesk.services.contact_queries import ContactFilter
 from crmdesk.services.inputs import (
@@ -440,11 +440,29 @@ def demo(crm: Crm, args: argparse.Namespace) -> int:
 
 def audit_verify(crm: Crm, args: argparse.Namespace) -> int:
     report = crm.verify_audit()
-    if report.ok:
-        _say(args, report, f"Audit trail intact: {report.entries} entries.")
-        return 0
-    _say(args, report, f"Audit trail BROKEN at entry {report.broken_at}: {report.reason}.")
-    return 14
+    _say(args, report, report.describe())
+    return 0 if report.ok else AuditChainBroken.exit_code
+
+
+def audit_trace(crm: Crm, args: argparse.Namespace) -> int:
+    matches = crm.audit.trace(Path(args.file).expanduser())
+    _say(args, matches, "\n".join(m.describe() for m in matches))
+    return 0
+
+
+def audit_watermark(crm: Crm, args: argparse.Namespace) -> int:
+    user_id = next((i for i, name in crm.audit.users() if name == args.user), None)
+    if user_id is None:
+        raise NotFound(f"There is no user named '{args.user}'.")
+    if args.state is not None:
+        crm.audit.set_watermarked(user_id, args.state == "on")
+    on = crm.audit.watermarked(user_id)
+    _say(
+        args,
+        {"user": args.user, "watermark": on},
+        f"Exports by {args.user} {'carry' if on else 'do not carry'} a watermark.",
+    )
+    return 0
 
 
 HANDLERS: dict[str, Handler] = {
@@ -476,6 +494,8 @@ HANDLERS: dict[str, Handler] = {
     **key_commands.HANDLERS,
     "export": export,
     "audit verify": audit_verify,
+    "audit trace": audit_trace,
+    "audit watermark": audit_watermark,
     **fields.HANDLERS,
     "import": import_command,
     **sync_commands.HANDLERS,

@@ -7,6 +7,7 @@ from typing import Any
 
 from crmdesk import __version__
 from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands, user_commands
+from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
 
@@ -359,7 +360,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = _sub(sub, "audit", help="the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
-    _sub(asub, "verify", help="check that no entry was altered, inserted or removed")
+    _sub(
+        asub,
+        "verify",
+        help="check that no entry was altered, inserted or removed "
+        f"(exit code {AuditChainBroken.exit_code} when one was)",
+    )
+    p = _sub(
+        asub,
+        "trace",
+        help="find which export a (leaked) CSV or vCard file came from, by its watermark "
+        f"(exit code {NotTraced.exit_code} when none matches)",
+    )
+    p.add_argument("file", metavar="FILE")
+    p = _sub(
+        asub,
+        "watermark",
+        help="show or set whether a user's exports carry a traceable made-up row "
+        "(on by default for everyone but owners)",
+    )
+    p.add_argument("user", metavar="USER", help="user name")
+    p.add_argument("state", nargs="?", choices=["on", "off"], help="leave out to show it")
 
     fields.add_parsers(sub, _sub)
     p = _sub(sub, "sync", help="sync with the office server; --status, conflicts")

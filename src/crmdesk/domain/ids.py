@@ -44,6 +44,16 @@ def new_id() -> str:
     """
     ms, counter = _next_stamp()
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    return _compose(ms, counter, rand_b)
+
+
+def uuid7_at(ms: int, bits: int) -> str:
+    """A UUIDv7 of the Unix millisecond ``ms`` from 74 given random ``bits``
+    (for ids that must look made at another time, e.g. export watermarks)."""
+    return _compose(ms, (bits >> 62) & _MAX_COUNTER, bits & ((1 << 62) - 1))
+
+
+def _compose(ms: int, counter: int, rand_b: int) -> str:
     value = (
         (ms & 0xFFFF_FFFF_FFFF) << 80  # unix_ts_ms, 48 bits
         | 0x7 << 76  # version

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crmdesk.errors import CrmdeskError, DatabaseBusy
-from crmdesk.server import accounts, feeds, merge, openapi, rights
+from crmdesk.server import accounts, audit_chains, feeds, merge, openapi, rights
 from crmdesk.server.errors import (
     ApiError,
     DatabaseUnavailable,
@@ -36,6 +36,7 @@ from crmdesk.server.errors import (
 )
 from crmdesk.server.storage import ServerDatabase, resolve_url
 from crmdesk.sync import protocol
+from crmdesk.sync.audit_wire import AuditHead, AuditPush
 from crmdesk.sync.protocol import (
     MAX_BATCH_CHANGES,
     MAX_BODY_BYTES,
@@ -261,6 +262,25 @@ def create_app(
     )
     def summary() -> Response:
         return json_response(feeds.summary(db).to_json())
+
+    @app.get(f"{API}/audit/head", responses=openapi.responses(AuditHead, 401, 426))
+    def audit_head(who: accounts.Principal = Security(principal)) -> Response:  # noqa: B008
+        return json_response(audit_chains.read_head(db, who).to_json())
+
+    @app.post(
+        f"{API}/audit",
+        openapi_extra=openapi.request_body(AuditPush),
+        responses=openapi.responses(AuditHead, 400, 401, 403, 409, 413, 426),
+    )
+    async def audit_push(request: Request) -> Response:
+        credentials = await bearer(request)
+        who = await run_in_threadpool(accounts.authenticate, db, _bearer(credentials))
+        try:
+            body = AuditPush.from_json(await read_json(request))
+        except ProtocolError as exc:
+            raise Malformed(f"The audit push is malformed: {exc}.") from exc
+        answer = await run_in_threadpool(audit_chains.push, db, who, body, accounts.now_ms())
+        return json_response(answer.to_json())
 
     from crmdesk.server import admin  # it builds on this module's helpers
 

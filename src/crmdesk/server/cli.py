@@ -19,8 +19,8 @@ from pathlib import Path
 
 from crmdesk.config import paths
 from crmdesk.domain.clock import format_local, parse_when
-from crmdesk.errors import CrmdeskError, ValidationError
-from crmdesk.server import accounts, restore
+from crmdesk.errors import AuditChainBroken, CrmdeskError, ValidationError
+from crmdesk.server import accounts, audit_chains, restore
 from crmdesk.server.accounts import DEFAULT_TOKEN_DAYS
 from crmdesk.server.storage import ServerDatabase, describe, resolve_url
 from crmdesk.sync.protocol import ROLES
@@ -101,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     who = revoke.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", metavar="NAME", help="every token of this user")
     who.add_argument("--all", action="store_true", help="every token of every user")
+
+    audit = commands.add_parser("audit", help="the laptops' audit trails kept here").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    check = audit.add_parser(
+        "verify",
+        parents=[where],
+        help="check each laptop's audit trail for edited, inserted or removed entries "
+        f"(exit code {AuditChainBroken.exit_code} when one is broken)",
+    )
+    check.add_argument("--node", metavar="N", help="only this laptop (its node id)")
     return parser
 
 
@@ -190,10 +201,26 @@ def _administer(args: argparse.Namespace, db: ServerDatabase) -> int:
     elif key in ("user disable", "user enable"):
         user = accounts.set_disabled(db, args.name, args.action == "disable")
         print(f"'{user.username}' is now {'disabled' if user.disabled else 'enabled'}.")
+    elif key == "audit verify":
+        return _audit_verify(db, args.node)
     else:
         count = accounts.revoke_tokens(db, None if args.all else args.user)
         print(f"Revoked {count} sign-in token{'' if count == 1 else 's'}.")
     return 0
+
+
+def _audit_verify(db: ServerDatabase, only: str | None) -> int:
+    held = dict(audit_chains.nodes(db))
+    if only is not None and only not in held:
+        raise ValidationError(f"The server holds no audit trail of node '{only}'.")
+    if not held:
+        print("No laptop has sent its audit trail yet.")
+    broken = 0
+    for node in [only] if only else sorted(held):
+        report = audit_chains.verify(db, node)
+        broken += not report.ok
+        print(f"{node}: {report.describe()}")
+    return AuditChainBroken.exit_code if broken else 0
 
 
 def _password(from_stdin: bool) -> str:

@@ -70,3 +70,10 @@ class DatabaseUnavailable(CrmdeskError):
     """The server database cannot be reached or opened."""
 
     exit_code = 5
+
+
+class AuditDiverged(ApiError):
+    """A node's audit chain does not extend the copy the server holds."""
+
+    status = 409
+    code = "audit_diverged"

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
-from crmdesk.sync import protocol
+from crmdesk.sync import audit_wire, protocol
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type, ...] = (
@@ -26,6 +26,8 @@ MODELS: tuple[type, ...] = (
     protocol.SnapshotRows,
     protocol.Summary,
     protocol.ErrorBody,
+    audit_wire.AuditHead,
+    audit_wire.AuditPush,
 )
 
 

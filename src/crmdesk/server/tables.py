@@ -145,3 +145,21 @@ entity_summaries = Table(
     Column("rows", BigInteger, nullable=False),
     Column("checksum", String(64), nullable=False),
 )
+
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("node", String(KEY), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", Text, nullable=False),
+    Column("user_id", Text),
+    Column("action", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text),
+    Column("summary", Text, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("username", String(KEY), nullable=False),
+    Column("received_ms", BigInteger, nullable=False),
+)

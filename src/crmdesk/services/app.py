@@ -6,9 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crmdesk.domain.audit_chain import ChainReport
 from crmdesk.domain.money import validate_currency
 from crmdesk.domain.phones import default_region, validate_region
-from crmdesk.services import audit, stored_settings, users
+from crmdesk.services import stored_settings, users
 from crmdesk.services.activities import ActivityService
 from crmdesk.services.contact_queries import ContactQueries
 from crmdesk.services.contacts import ContactService
@@ -24,6 +25,7 @@ from crmdesk.services.users import UserService
 from crmdesk.store.database import Database
 
 if TYPE_CHECKING:
+    from crmdesk.services.audit_trail import AuditTrail
     from crmdesk.services.contact_merge import MergeService
     from crmdesk.services.duplicates import DuplicateService
     from crmdesk.services.exports import ExportService
@@ -60,6 +62,13 @@ class Crm:
 
     # Imported on first use: most sessions never export, import or merge, and
     # these modules cost a tenth of a second or more of every start-up.
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """Reading and verifying the audit trail, tracing exports, watermarks."""
+        from crmdesk.services.audit_trail import AuditTrail
+
+        return AuditTrail(self.ctx)
+
     @cached_property
     def duplicates(self) -> DuplicateService:
         """Possible duplicate contacts found after a sync, and their dismissal."""
@@ -180,7 +189,6 @@ class Crm:
         """Keep a setting inside the database."""
         stored_settings.save(self.ctx, key, value)
 
-    def verify_audit(self) -> audit.ChainReport:
+    def verify_audit(self) -> ChainReport:
         """Check the audit trail's hash chain."""
-        with self.db.reading() as session:
-            return audit.verify(session)
+        return self.audit.verify()

@@ -1,61 +1,59 @@
 """The append-only, hash-chained audit trail.
 
 Each entry's hash covers its content and the previous entry's hash, so an
-edited, inserted or removed entry breaks the chain at that point.
+edited, inserted or removed entry breaks the chain at that point (the rules
+are in :mod:`crmdesk.domain.audit_chain`, shared with the sync server).
 
-Erasing a person (privacy law) must remove their data from the trail too.
-:func:`redact` blanks the summary and changes of the entries about them and
-appends one chained ``erase`` entry that lists each blanked entry with a
-digest of what it now holds (and of its original hash). :func:`verify`
-accepts a blanked entry only when that digest matches: the erasure is itself
-tamper-evident, and the trail keeps that it happened, not the data.
+Erasing a person (privacy law) must remove their data from the trail too:
+:func:`redact` blanks the entries about them and appends one chained ``erase``
+entry that lets :func:`verify` tell the erasure from tampering.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from crmdesk.domain.audit_chain import (
+    ERASE,
+    GENESIS,
+    REDACTED,
+    ChainReport,
+    Link,
+    check_chain,
+    entry_hash,
+    redacted_digest,
+    redactions,
+)
 from crmdesk.domain.clock import utcnow
 from crmdesk.store.models import AuditEntry
 from crmdesk.store.types import format_utc
 
-GENESIS = "0" * 64
-ERASE = "erase"
-REDACTED = "(erased)"
+__all__ = [
+    "ERASE",
+    "GENESIS",
+    "REDACTED",
+    "ChainReport",
+    "append",
+    "hash_at",
+    "head",
+    "links",
+    "redact",
+    "verify",
+]
+
+_LINK_COLUMNS = "seq, at, user_id, action, entity, entity_id, summary, changes, prev_hash, hash"
 
 
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return format_utc(value)
     return str(value)
-
-
-def entry_hash(
-    prev_hash: str,
-    seq: int,
-    at: str,
-    user_id: str | None,
-    action: str,
-    entity: str,
-    entity_id: str | None,
-    summary: str,
-    changes: str,
-) -> str:
-    """SHA-256 over the canonical form of one entry and its predecessor's hash."""
-    payload = json.dumps(
-        [prev_hash, seq, at, user_id, action, entity, entity_id, summary, changes],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def append(
@@ -103,26 +101,6 @@ def append(
     return entry
 
 
-def _redacted_digest(entry: AuditEntry) -> str:
-    payload = json.dumps(
-        [
-            entry.prev_hash,
-            entry.seq,
-            format_utc(entry.at),
-            entry.user_id,
-            entry.action,
-            entry.entity,
-            entry.entity_id,
-            entry.summary,
-            entry.changes,
-            entry.hash,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
 def redact(
     session: Session,
     seqs: Iterable[int],
@@ -138,7 +116,7 @@ def redact(
         chunk = wanted[start : start + 400]
         for entry in session.execute(select(AuditEntry).where(AuditEntry.seq.in_(chunk))).scalars():
             entry.summary, entry.changes = REDACTED, "{}"
-            digests[str(entry.seq)] = _redacted_digest(entry)
+            digests[str(entry.seq)] = redacted_digest(_link(entry))
     session.flush()
     append(
         session,
@@ -152,63 +130,58 @@ def redact(
     return len(digests)
 
 
-def _redactions(session: Session) -> dict[int, tuple[int, str]]:
-    """Blanked entry seq -> (seq of the erase entry that blanked it, digest)."""
-    out: dict[int, tuple[int, str]] = {}
-    rows = session.execute(
-        select(AuditEntry.seq, AuditEntry.changes)
-        .where(AuditEntry.action == ERASE)
-        .order_by(AuditEntry.seq)
+def _link(entry: AuditEntry) -> Link:
+    return Link(
+        entry.seq,
+        format_utc(entry.at),
+        entry.user_id,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.summary,
+        entry.changes,
+        entry.prev_hash,
+        entry.hash,
     )
-    for erase_seq, changes in rows:
-        try:
-            redacted = json.loads(changes).get("redacted", {})
-        except (ValueError, AttributeError):
-            continue
-        for seq, digest in redacted.items():
-            if str(seq).isdigit() and int(seq) < erase_seq:
-                out[int(seq)] = (erase_seq, str(digest))
-    return out
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    """Result of checking the chain: ``ok``, entries checked, first broken seq."""
+def links(
+    session: Session, after: int = 0, limit: int | None = None, *, action: str | None = None
+) -> Iterator[Link]:
+    """The entries after ``seq`` ``after`` (only ``action``'s, when given) as stored
+    (raw text, so a tampered timestamp is reported as a break, not a crash)."""
+    where = " AND action = :action" if action else ""
+    sql = f"SELECT {_LINK_COLUMNS} FROM audit_log WHERE seq > :after{where} ORDER BY seq"
+    params: dict[str, Any] = {"after": after}
+    if action:
+        params["action"] = action
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    for row in session.execute(text(sql), params):
+        yield Link(*row)
 
-    ok: bool
-    entries: int
-    broken_at: int | None
-    reason: str
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's length (its last ``seq``) and the last entry's hash."""
+    last = session.execute(
+        text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    ).one_or_none()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+
+
+def hash_at(session: Session, seq: int) -> str | None:
+    """The stored hash of entry ``seq`` (``GENESIS`` for 0, None when absent)."""
+    if seq == 0:
+        return GENESIS
+    value = session.execute(
+        text("SELECT hash FROM audit_log WHERE seq = :s"), {"s": seq}
+    ).scalar_one_or_none()
+    return None if value is None else str(value)
 
 
 def verify(session: Session) -> ChainReport:
-    """Walk the chain from the start and report the first break."""
-    prev_hash = GENESIS
-    expected_seq = 1
-    count = 0
-    redactions = _redactions(session)
-    for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
-        count += 1
-        if entry.seq != expected_seq:
-            return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev_hash:
-            return ChainReport(False, count, entry.seq, "link to the previous entry is broken")
-        digest = entry_hash(
-            entry.prev_hash,
-            entry.seq,
-            format_utc(entry.at),
-            entry.user_id,
-            entry.action,
-            entry.entity,
-            entry.entity_id,
-            entry.summary,
-            entry.changes,
-        )
-        blanked = redactions.get(entry.seq)
-        if digest != entry.hash and (
-            blanked is None or entry.summary != REDACTED or _redacted_digest(entry) != blanked[1]
-        ):
-            return ChainReport(False, count, entry.seq, "entry was altered")
-        prev_hash = entry.hash
-        expected_seq += 1
-    return ChainReport(True, count, None, "")
+    """Walk the chain from the start and report the first break (entries blanked
+    by a recorded erasure pass)."""
+    erased = redactions(links(session, action=ERASE))
+    return check_chain(links(session), redacted=erased)

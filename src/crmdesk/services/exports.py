@@ -9,6 +9,7 @@ cancelled or failed export leaves no file, no half-file and no entry.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import time as clock
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,12 +27,19 @@ from crmdesk.interchange.csv_format import CellFormatter, CsvOptions
 from crmdesk.interchange.csv_writer import CsvWriter
 from crmdesk.interchange.ics_writer import IcsWriter
 from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
+from crmdesk.services import watermark
 from crmdesk.services.context import Context
-from crmdesk.services.export_parts import NOT_SPLIT, SPLIT_KINDS, Split, write_parts
+from crmdesk.services.export_parts import (
+    NOT_SPLIT,
+    PARALLEL_FROM,
+    SPLIT_KINDS,
+    Split,
+    write_parts,
+)
 from crmdesk.services.export_queries import BATCH, ExportQueries
 from crmdesk.services.permissions import bulk_limit, require_rows
 from crmdesk.services.visibility import owner_scope
-from crmdesk.store.types import format_utc
+from crmdesk.store.types import format_utc, parse_utc
 
 KINDS = tuple(columns.BY_KIND)
 #: Which kinds each file format can hold.
@@ -183,6 +191,11 @@ class ExportService:
             )
         target = Path(request.path).expanduser().absolute()
         _check_target(target, request.overwrite)
+        with self.ctx.read() as session:
+            marked = watermark.enabled(session, self.ctx.actor_id)
+        marker = (
+            watermark.make_marker(self.ctx.region, _moment_in(request.period)) if marked else None
+        )
         began = clock.perf_counter()
         try:
             fd, tmp_name = tempfile.mkstemp(
@@ -195,16 +208,17 @@ class ExportService:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
-                rows = self._write(request, out, progress, cancelled)
-                if rows is not None:
+                written = self._write(request, out, progress, cancelled, marker)
+                if written is not None:
                     out.flush()
                     os.fsync(out.fileno())
-            if rows is None:
+            if written is None:
                 tmp.unlink()
                 return ExportResult(
                     request.kind, request.format, str(target), 0, _since(began), completed=False
                 )
-            self._place(request, tmp, target, rows)
+            rows, marked = written
+            self._place(request, tmp, target, rows, marker if marked else None)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise ExportError(f"Could not write {target}: {exc.strerror or exc}.") from exc
@@ -230,11 +244,15 @@ class ExportService:
         out: BinaryIO,
         progress: Report | None,
         cancelled: Cancelled | None,
-    ) -> int | None:
-        """Stream every batch into ``out``; None when cancelled."""
-        rows = self._write_split(request, out, progress, cancelled)
-        if rows != NOT_SPLIT:
-            return rows
+        marker: watermark.Marker | None,
+    ) -> tuple[int, bool] | None:
+        """Stream every batch into ``out`` (with ``marker``'s row among them unless
+        the export is empty); the real rows written and whether the marker's row
+        is in, None when cancelled."""
+        if marker is None:  # a watermarked export places its marker row: one process
+            rows = self._write_split(request, out, progress, cancelled)
+            if rows != NOT_SPLIT:
+                return None if rows is None else (rows, False)
         names = columns.BY_KIND[request.kind]
         with self._queries(request.period) as queries:
             total = queries.estimate(request.kind)
@@ -254,6 +272,11 @@ class ExportService:
                 writer = CsvWriter(out, names, request.csv)
             done = 0
             batches = queries.batches(request.kind, limit=request.limit, size=self.batch_size)
+            if total == 0:
+                marker = None  # an empty file holds nothing to leak
+            if marker is not None:
+                row = watermark.canary_row(request.kind, marker, self.ctx.currency, self.ctx.region)
+                batches = watermark.insert(batches, row, secrets.randbelow(max(total - 1, 1)) + 1)
             for batch in batches:
                 if cancelled is not None and cancelled():
                     return None
@@ -264,7 +287,7 @@ class ExportService:
                 return None
             if isinstance(writer, IcsWriter):
                 writer.close()
-        return done
+        return done - (marker is not None), marker is not None
 
     def _write_split(
         self,
@@ -292,12 +315,23 @@ class ExportService:
             total = ExportQueries(conn, self.ctx.currency, None, None).estimate(request.kind)
             if request.limit is not None:
                 total = min(total, request.limit)
+            if total >= PARALLEL_FROM:
+                with self.ctx.read() as session:
+                    require_rows(session, self.ctx.actor_id, EXPORT, total, request.kind)
             return write_parts(split, conn, total, out, progress, cancelled)
         finally:
             conn.close()
 
-    def _place(self, request: ExportRequest, tmp: Path, target: Path, rows: int) -> None:
-        """Rename the finished file into place and record the export, atomically together."""
+    def _place(
+        self,
+        request: ExportRequest,
+        tmp: Path,
+        target: Path,
+        rows: int,
+        marker: watermark.Marker | None,
+    ) -> None:
+        """Rename the finished file into place and record the export (what, which
+        filters, how many rows, its watermark), atomically together."""
         start, end = request.period.start, request.period.end
         placed = False
         try:
@@ -317,6 +351,7 @@ class ExportService:
                         "to": end.isoformat() if end else None,
                         "limit": request.limit,
                         "bulk": bulk,
+                        "watermark": marker.as_dict() if marker else None,
                     },
                 )
                 if not request.overwrite and target.exists():
@@ -341,6 +376,19 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise ExportError(f"{target} is a folder; give a file name to export to.")
     if target.exists() and not overwrite:
         raise ExportError(f"{target} already exists; choose another name or allow overwriting.")
+
+
+def _moment_in(period: Period) -> datetime | None:
+    """A random moment inside a bounded period (None when it has no bounds)."""
+    start, end = period.bounds()
+    if start is None and end is None:
+        return None
+    now = utcnow()
+    high = min(parse_utc(end), now) if end else now
+    low = parse_utc(start) if start else high - timedelta(days=365)
+    if high <= low:  # a period wholly in the future
+        high = parse_utc(end) if end else low
+    return low + (high - low) * (secrets.randbelow(1000) / 1000)
 
 
 def _since(began: float) -> float:

@@ -41,6 +41,7 @@ from crmdesk.services.sync_entities import WRITE_ORDER, specs
 from crmdesk.services.sync_status import read_state, write_state
 from crmdesk.store import fts
 from crmdesk.store.types import format_utc
+from crmdesk.sync import audit_sync
 from crmdesk.sync.apply import Applier, ApplyCounts
 from crmdesk.sync.protocol import (
     MAX_PAGE,
@@ -83,6 +84,7 @@ class SyncReport:
     clock_offset_ms: int = 0
     cursor: int = 0
     duplicates: int = 0  # open duplicate proposals after the sync
+    audit_sent: int = 0  # audit entries copied to the server
     erased: int = 0  # people erased on another computer, erased here too
     touched_contacts: set[str] = field(default_factory=set)
 
@@ -176,12 +178,14 @@ class SyncEngine:
     def _exchange(self, transport: Transport) -> None:
         self.progress("seed", 0, None)
         sync_seed.seed_unsynced(self.db)
+        self.push_audit(transport)  # a restored or edited file stops here, before pushing
         self.push(transport)
         state = self.state()
         if "cursor" not in state:
             self.snapshot(transport)
         self.pull(transport)
         self.check(transport)
+        self.push_audit(transport)  # with this sync's own entries
 
     # -- hello and login -----------------------------------------------------------
 
@@ -230,6 +234,19 @@ class SyncEngine:
             clk = sync_capture.load_clock(conn, self.db)
             sync_capture.save_clock(conn, clk)
             return clk
+
+    # -- audit trail ----------------------------------------------------------------
+
+    def push_audit(self, transport: Transport) -> None:
+        """Copy the audit entries the server lacks (see :mod:`crmdesk.sync.audit_sync`)."""
+        self.progress("audit", 0, None)
+        sent = audit_sync.push_audit(self.db, transport, self.clock().node, self._check_cancel)
+        if sent is None:
+            warning = "The server keeps no copy of the audit trail; ask for it to be updated."
+            if warning not in self.report.warnings:
+                self.report.warnings.append(warning)
+        else:
+            self.report.audit_sent += sent
 
     # -- push --------------------------------------------------------------------
 
@@ -533,4 +550,5 @@ def describe(report: SyncReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "cursor": report.cursor,
         "duplicates": report.duplicates,
+        "audit_sent": report.audit_sent,
     }

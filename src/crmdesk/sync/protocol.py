@@ -19,6 +19,8 @@ Endpoints (all JSON; errors are ``ErrorBody`` with a 4xx/5xx status):
 - ``GET  /api/v1/snapshot?after=KEY&limit=L`` -> ``SnapshotPage``
 - ``GET  /api/v1/snapshot/rows?entity=E&after=KEY&limit=L`` -> ``SnapshotRows``
 - ``GET  /api/v1/summary`` -> ``Summary``
+- ``GET  /api/v1/audit/head``, ``POST /api/v1/audit``: each node's audit chain
+  (``crmdesk.sync.audit_wire``)
 
 The data model the server sees is generic: *rows* of named *entities* (the
 client's table names, e.g. ``contacts``, ``contact_phones``) made of
@@ -115,6 +117,7 @@ ERROR_CODES = (
     "too_large",  # 413: body or batch over the limits
     "clock_ahead",  # 400
     "out_of_order",  # 409: push seq leaves a gap
+    "audit_diverged",  # 409: an audit chain that does not extend the server's copy
     "not_found",
     "server_error",
 )

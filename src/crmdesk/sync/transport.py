@@ -9,7 +9,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from crmdesk.errors import SyncError, SyncLoginRequired
+from crmdesk.errors import AuditDiverged, SyncError, SyncLoginRequired
+from crmdesk.sync.audit_wire import AUDIT_DIVERGED, AuditHead, AuditPush
 from crmdesk.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -121,6 +122,27 @@ class Transport:
     def summary(self) -> Summary:
         """Per-entity row counts and checksums."""
         return self._parse(Summary.from_json, self._call("GET", "/api/v1/summary"))
+
+    def audit_head(self) -> AuditHead | None:
+        """How much of this node's audit chain the server holds (None: a server
+        too old to keep audit chains)."""
+        try:
+            data = self._call("GET", "/api/v1/audit/head")
+        except ServerRefused as exc:
+            if exc.code == "not_found":
+                return None
+            raise
+        return self._parse(AuditHead.from_json, data)
+
+    def audit_push(self, request: AuditPush) -> AuditHead:
+        """Send entries continuing this node's audit chain."""
+        try:
+            data = self._call("POST", "/api/v1/audit", body=request.to_json())
+        except ServerRefused as exc:
+            if exc.code != AUDIT_DIVERGED:
+                raise
+            raise AuditDiverged(str(exc).removeprefix("The server says: ")) from exc
+        return self._parse(AuditHead.from_json, data)
 
     # -- plumbing ----------------------------------------------------------------
 

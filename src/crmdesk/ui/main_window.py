@@ -234,6 +234,14 @@ class MainWindow(QMainWindow):
             "Contacts that look like one customer: merge or dismiss",
         )
         self._action(sync, "&Settings…", self.open_sync_settings)
+        tools = bar.addMenu("&Tools")
+        self._action(
+            tools,
+            "&Audit trail…",
+            self.open_audit_trail,
+            "Ctrl+Shift+A",
+            "Who changed what and when; check that the trail is intact",
+        )
         helpmenu = bar.addMenu("&Help")
         self._action(helpmenu, "&About crmdesk", self._about)
 
@@ -426,6 +434,15 @@ class MainWindow(QMainWindow):
         from crmdesk.ui.dialogs.import_history import ImportHistoryDialog
 
         dialog = ImportHistoryDialog(self.crm, self.ops, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_audit_trail(self) -> QWidget:
+        """Every change, filterable, with a chain check (Tools ▸ Audit trail…)."""
+        from crmdesk.ui.dialogs.audit_trail import AuditTrailDialog
+
+        dialog = AuditTrailDialog(self.crm, self.ops, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
