@@ -7,8 +7,8 @@ command runs headless.
 from __future__ import annotations
 
 import logging
-import os
 import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
