@@ -8,7 +8,8 @@ of ``run.py``, then exports activities, payments, purchases, contacts,
 follow-ups and deals to CSV through the export service (at most ``--rows``
 rows each) and writes the same rows with ``csv.writer`` from one plain
 sqlcipher3 query per kind, no formatting and no paging (the baseline). Prints
-a Markdown table. Target (ARCHITECTURE.md): 1,000,000 rows in under 10 s.
+a Markdown table and writes it to ``tests/benchmarks/export_latest.md``.
+Target (ARCHITECTURE.md): 1,000,000 rows in under 10 s.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+if __name__ == "__main__":  # not again in the export's helper processes (spawn imports
+    # this script as __mp_main__): they start as light as from the crmdesk command.
+    sys.path.insert(0, str(Path(__file__).parent))
 
-import run  # the demo-database builder and raw connection of the main benchmark
+    import run  # the demo-database builder and raw connection of the main benchmark
 
-from crmdesk.interchange import columns
-from crmdesk.services.app import Crm
-from crmdesk.services.exports import ExportRequest, Period
+    from crmdesk.interchange import columns
+    from crmdesk.services.app import Crm
+    from crmdesk.services.exports import ExportRequest, Period
 
 _COMPANY = "CASE WHEN c.kind = 'company' THEN c.display_name ELSE coalesce(co.display_name, '') END"
 _JOINS = (
@@ -79,10 +82,11 @@ RAW = {
     " FROM deals d JOIN contacts c ON c.id = d.contact_id LEFT JOIN users u ON u.id = d.owner_id"
     " WHERE d.deleted_at IS NULL LIMIT ?",
 }
+OUT = Path(__file__).with_name("export_latest.md")
 KINDS = ("activities", "payments", "purchases", "contacts", "followups", "deals")
 
 
-Timing = tuple[int, float, float]  # rows, wall seconds, CPU seconds of this process
+Timing = tuple[int, float, float]  # rows, wall seconds, CPU seconds
 
 
 def raw_export(db_path: Path, kind: str, rows: int, out: Path) -> Timing:
@@ -105,11 +109,18 @@ def raw_export(db_path: Path, kind: str, rows: int, out: Path) -> Timing:
     return count, seconds, cpu
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended helper processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + helpers.ru_utime + helpers.ru_stime
+
+
 def ours(crm: Crm, kind: str, rows: int, out: Path) -> Timing:
-    """The export service (audit entry included)."""
-    start, cpu = time.perf_counter(), time.process_time()
+    """The export service (audit entry included; big exports run on two helper processes)."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = crm.exports.export(ExportRequest(kind, out, limit=rows, overwrite=True))
-    return result.rows, time.perf_counter() - start, time.process_time() - cpu
+    return result.rows, time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def last_month(crm: Crm, out: Path) -> tuple[str, str, str, str, str]:
@@ -175,25 +186,31 @@ def main() -> int:
             crm.close()
     table.append(("peak memory of this process (RSS)", f"{peak_mb():.0f} MB", "", "", "< 400 MB"))
 
+    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    table.append(("peak memory of one helper process (RSS)", f"{helper_mb:.0f} MB", "", "", ""))
+
     size = db_path.stat().st_size / 1e9
     activities = f"{info['activities']:,}" if "activities" in info else "?"
-    print(
+    lines = [
         f"{args.contacts:,} contacts ({size:.2f} GB encrypted file; {activities} activities), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, --rows {args.rows:,}.\n"
-    )
-    print("| measure | crmdesk | raw csv + sqlcipher3 | ratio | target |")
-    print("| --- | --- | --- | --- | --- |")
-    for row in table:
-        print("| " + " | ".join(row) + " |")
+        f"{os.cpu_count()} CPUs, --rows {args.rows:,}.\n",
+        "| measure | crmdesk | raw csv + sqlcipher3 | ratio | target |",
+        "| --- | --- | --- | --- | --- |",
+        *("| " + " | ".join(row) + " |" for row in table),
+    ]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
+    lines.append(
         f"\nLoad average while measuring: {load} (wall times on a busy machine are noisy; "
-        "CPU is this process's own). crmdesk: the export service (keyset pages over one "
+        "CPU: crmdesk's is this process's and its helper processes' together, the raw "
+        "baseline's its own). crmdesk: the export service (keyset pages over one "
         "snapshot, amounts and local times formatted, formula cells neutralized, temp file, "
-        "fsync, rename, audit entry). "
+        "fsync, rename, audit entry; from 200,000 rows two helper processes each write half). "
         "Raw: one unpaged query written by csv.writer as stored (minor units, UTC text)."
     )
+    text = "\n".join(lines)
+    print(text)
+    OUT.write_text(text + "\n", encoding="utf-8")
     return 0
 
 

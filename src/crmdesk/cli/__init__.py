@@ -7,6 +7,7 @@ command runs headless.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -45,6 +46,9 @@ def database_path(option: str | None) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
+    # A big export's helper processes start by "spawn": in a frozen (PyInstaller)
+    # build the child must run the helper, not another crmdesk.
+    multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     log_file = setup_logging()
     try:

@@ -255,6 +255,34 @@ class CellFormatter:
                 cells[i] = by_type.get(t, cell)(v)
         return cells
 
+    def columns(
+        self, batch: Sequence[Sequence[object]], checked: Sequence[int] | None = None
+    ) -> list[Sequence[object]]:
+        """The cells of ``batch`` (rows of values), column by column, as :meth:`row` gives them.
+
+        A column holding one type of value (and None) is converted in one
+        pass, with no per-cell type dispatch.
+        """
+        if not batch:
+            return []
+        cols: list[Sequence[object]] = list(zip(*batch, strict=True))
+        for i in range(len(cols)) if checked is None else checked:
+            cols[i] = self._column(cols[i])
+        return cols
+
+    def _column(self, values: Sequence[object]) -> Sequence[object]:
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if not kinds or kinds == {int}:
+            return values
+        if kinds == {str}:
+            starts = FORMULA_STARTS
+            return [("'" + v) if v and v[0] in starts else v for v in values]  # type: ignore
+        if len(kinds) == 1:
+            convert = self._by_type.get(kinds.pop(), self.cell)
+            return [v if v is None else convert(v) for v in values]
+        return [self.row((v,))[0] for v in values]
+
     def _lines(self, values: Sequence[object]) -> str:
         if not values:
             return ""

@@ -29,6 +29,13 @@ from crmdesk.interchange.ics_writer import IcsWriter
 from crmdesk.interchange.vcard_writer import VERSIONS, VCardWriter
 from crmdesk.services import watermark
 from crmdesk.services.context import Context
+from crmdesk.services.export_parts import (
+    NOT_SPLIT,
+    PARALLEL_FROM,
+    SPLIT_KINDS,
+    Split,
+    write_parts,
+)
 from crmdesk.services.export_queries import BATCH, ExportQueries
 from crmdesk.services.permissions import bulk_limit, require_rows
 from crmdesk.services.visibility import owner_scope
@@ -242,9 +249,13 @@ class ExportService:
         """Stream every batch into ``out`` (with ``marker``'s row among them unless
         the export is empty); the real rows written and whether the marker's row
         is in, None when cancelled."""
+        if marker is None:  # a watermarked export places its marker row: one process
+            rows = self._write_split(request, out, progress, cancelled)
+            if rows != NOT_SPLIT:
+                return None if rows is None else (rows, False)
         names = columns.BY_KIND[request.kind]
         with self._queries(request.period) as queries:
-            total = queries.count(request.kind)
+            total = queries.estimate(request.kind)
             if request.limit is not None:
                 total = min(total, request.limit)
             with self.ctx.read() as session:
@@ -277,6 +288,39 @@ class ExportService:
             if isinstance(writer, IcsWriter):
                 writer.close()
         return done - (marker is not None), marker is not None
+
+    def _write_split(
+        self,
+        request: ExportRequest,
+        out: BinaryIO,
+        progress: Report | None,
+        cancelled: Cancelled | None,
+    ) -> int | None:
+        """A big undated CSV export written by two processes (see ``export_parts``).
+
+        Returns the rows written, None when cancelled, NOT_SPLIT when the
+        export is to be written here instead.
+        """
+        if request.format != "csv" or request.period != Period() or request.kind not in SPLIT_KINDS:
+            return NOT_SPLIT
+        with self.ctx.read() as session:
+            if owner_scope(session, self.ctx.actor_id) is not None:
+                return NOT_SPLIT  # a user who sees only their own contacts: the scoped pages here
+        db = self.ctx.db
+        folder = Path(request.path).expanduser().absolute().parent
+        split = Split(db.path, db.key, folder, request.kind, self.ctx.currency, request.csv,
+                      request.limit, self.batch_size)  # fmt: skip
+        conn = db.engine.raw_connection()  # outside a transaction: it locks while helpers start
+        try:
+            total = ExportQueries(conn, self.ctx.currency, None, None).estimate(request.kind)
+            if request.limit is not None:
+                total = min(total, request.limit)
+            if total >= PARALLEL_FROM:
+                with self.ctx.read() as session:
+                    require_rows(session, self.ctx.actor_id, EXPORT, total, request.kind)
+            return write_parts(split, conn, total, out, progress, cancelled)
+        finally:
+            conn.close()
 
     def _place(
         self,

@@ -59,6 +59,11 @@ class Database:
         )
         event.listen(self.engine, "begin", _begin)
 
+    @property
+    def key(self) -> str:
+        """The ``PRAGMA key`` literal every connection opens with (for helper processes)."""
+        return self._key
+
     # -- opening ---------------------------------------------------------
 
     @classmethod
