@@ -17,6 +17,7 @@ from crmdesk.store.models import Base
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PASSPHRASE = "fixture-passphrase"
 PERSON = "01940000-0000-7000-8000-000000000003"
+CLERK_PIN = "1357"  # as in fixtures/make_schema_fixtures.py
 
 
 @pytest.mark.parametrize("version", range(1, migrations.LATEST_VERSION + 1))
@@ -60,6 +61,9 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
                     {"id": PERSON},
                 ).scalar_one()
             assert status == "dismissed"
+        if version >= 9:
+            assert card.consent_source == "signed form at the shop"
+            assert card.consent_marketing_at is not None
         imports = crm.import_history.list()
         assert [(i.file_name, i.created) for i in imports] == (
             [("customers.csv", 1)] if version >= 4 else []
@@ -67,6 +71,10 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
         # New writes work on the upgraded file, including the new columns.
         crm.contacts.update(PERSON, ContactPatch(add_phones=[PhoneInput("09 123 4567")]))
         assert len(crm.queries.card(PERSON).phones) == 2
+        if version >= 8:  # the clerk's PIN and the owner's rules came along
+            assert sorted(u.username for u in crm.users.active()) == ["kaisa", "owner"]
+            assert crm.users.sign_in("kaisa", CLERK_PIN).role == "clerk"
+            assert crm.users.policy().bulk_limit == 250
     finally:
         crm.close()
     backups = list(tmp_path.glob(f"old.db.schema{version}*.bak"))
