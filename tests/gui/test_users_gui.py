@@ -60,6 +60,12 @@ def test_accountant_sees_disabled_actions_with_the_reason(qtbot, window, crm: Cr
         a for a in window.findChildren(type(window.delete_action)) if a.text() == "&Export…"
     )
     assert export.isEnabled()
+    passwd = next(
+        a
+        for a in window.findChildren(type(window.delete_action))
+        if a.text() == "Change &passphrase…"
+    )
+    assert not passwd.isEnabled()  # the file's passphrase is the owner's
     assert window.people.switch_action.shortcut().toString() == "Ctrl+Shift+U"
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.config import paths
 from crmdesk.config.settings import Settings
-from crmdesk.domain.permissions import DELETE, EDIT, EXPORT, PURGE
+from crmdesk.domain.permissions import DELETE, EDIT, EXPORT, MANAGE_USERS, PURGE
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
 from crmdesk.ui import fmt
@@ -171,7 +171,13 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.people.switch_action)
         file.addAction(self.people.users_action)
-        self._action(file, "Change &passphrase…", self.change_passphrase)
+        self._action(
+            file,
+            "Change &passphrase…",
+            self.change_passphrase,
+            tip="Change the passphrase that unlocks this file (owners)",
+            needs=MANAGE_USERS,
+        )
         file.addAction(self.idle_lock.action)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
