@@ -41,7 +41,9 @@ def idle(app: Any) -> None:
     that only spins on ``processEvents`` takes it back every few microseconds
     and slows the worker threads it is waiting for two- or threefold.
     """
-    app.processEvents()
+    from PySide6.QtCore import QEventLoop
+
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
     time.sleep(0.001)
 
 
