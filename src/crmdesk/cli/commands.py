@@ -52,7 +52,7 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         and not args.here
         and instance.send_to_running({"cmd": "pop", "number": args.number})
     ):
-        _say(args, {"handed_to_running_window": True}, "Shown in the running crmdesk window.")
+        output.say(args, {"handed_to_running_window": True}, "Shown in the running crmdesk window.")
         return 0
     crm = Crm.open(db_path, read_passphrase(confirm=False), region=region, currency=args.currency)
     try:
@@ -61,13 +61,6 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
         return HANDLERS[key](crm, args)
     finally:
         crm.close()
-
-
-def _say(args: argparse.Namespace, data: object, text: str) -> None:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
 
 
 def _init(args: argparse.Namespace, db_path: Path, region: str | None) -> int:
@@ -91,7 +84,7 @@ def _init(args: argparse.Namespace, db_path: Path, region: str | None) -> int:
             f"currency {crm.ctx.currency}), with its key file beside it.\n"
             "Keep the passphrase safe: without it the data cannot be read."
         )
-        _say(
+        output.say(
             args,
             {
                 "database": str(db_path),
@@ -187,7 +180,7 @@ def _patch(args: argparse.Namespace, *, editing: bool) -> ContactPatch:
 def contact_add(crm: Crm, args: argparse.Namespace) -> int:
     kind = "company" if args.command == "company" else "person"
     contact_id = crm.contacts.create(kind, _patch(args, editing=False))
-    _say(args, {"id": contact_id}, contact_id)
+    output.say(args, {"id": contact_id}, contact_id)
     return 0
 
 
@@ -203,7 +196,7 @@ def contact_show(crm: Crm, args: argparse.Namespace) -> int:
 def contact_edit(crm: Crm, args: argparse.Namespace) -> int:
     contact_id = crm.queries.resolve(args.ref)
     crm.contacts.update(contact_id, _patch(args, editing=True))
-    _say(args, {"id": contact_id, "updated": True}, f"Updated {contact_id}.")
+    output.say(args, {"id": contact_id, "updated": True}, f"Updated {contact_id}.")
     return 0
 
 
@@ -211,12 +204,12 @@ def contact_delete(crm: Crm, args: argparse.Namespace) -> int:
     if len(args.ref) > 1:
         ids = [crm.queries.resolve(ref) for ref in args.ref]
         count = crm.contacts.delete_many(ids)
-        _say(args, {"ids": ids, "deleted": count}, f"Moved {count:,} contacts to the trash.")
+        output.say(args, {"ids": ids, "deleted": count}, f"Moved {count:,} contacts to the trash.")
         return 0
     contact_id = crm.queries.resolve(args.ref[0])
     name = crm.queries.summaries([contact_id])[0].display_name
     crm.contacts.delete(contact_id)
-    _say(
+    output.say(
         args,
         {"id": contact_id, "deleted": True},
         f"Moved {name} to the trash. Undo with: crmdesk contact restore {contact_id}",
@@ -227,7 +220,7 @@ def contact_delete(crm: Crm, args: argparse.Namespace) -> int:
 def contact_restore(crm: Crm, args: argparse.Namespace) -> int:
     contact_id = crm.queries.resolve(args.ref, include_deleted=True)
     crm.contacts.restore(contact_id)
-    _say(args, {"id": contact_id, "restored": True}, f"Restored {contact_id}.")
+    output.say(args, {"id": contact_id, "restored": True}, f"Restored {contact_id}.")
     return 0
 
 
@@ -254,7 +247,7 @@ def log(crm: Crm, args: argparse.Namespace) -> int:
     contact_id = crm.queries.resolve(args.ref)
     at = parse_when(args.at) if args.at else None
     activity_id = crm.activities.log(contact_id, args.kind, args.text, at)
-    _say(args, {"id": activity_id}, activity_id)
+    output.say(args, {"id": activity_id}, activity_id)
     return 0
 
 
@@ -278,7 +271,9 @@ def purchase(crm: Crm, args: argparse.Namespace) -> int:
     text = activity_id
     if total is not None:
         text += f"  total {output.money(total.amount_minor, total.currency)}"
-    _say(args, {"id": activity_id, "total_minor": total.amount_minor if total else None}, text)
+    output.say(
+        args, {"id": activity_id, "total_minor": total.amount_minor if total else None}, text
+    )
     return 0
 
 
@@ -286,13 +281,13 @@ def payment(crm: Crm, args: argparse.Namespace) -> int:
     contact_id = crm.queries.resolve(args.ref)
     at = parse_when(args.at) if args.at else None
     activity_id = crm.activities.payment(contact_id, args.amount, args.currency, at, args.text)
-    _say(args, {"id": activity_id}, activity_id)
+    output.say(args, {"id": activity_id}, activity_id)
     return 0
 
 
 def complaint(crm: Crm, args: argparse.Namespace) -> int:
     crm.activities.set_complaint_status(args.id, args.status, args.resolution)
-    _say(args, {"id": args.id, "status": args.status}, f"Complaint is now {args.status}.")
+    output.say(args, {"id": args.id, "status": args.status}, f"Complaint is now {args.status}.")
     return 0
 
 
@@ -304,7 +299,7 @@ def followup_add(crm: Crm, args: argparse.Namespace) -> int:
     followup_id = crm.followups.add(
         contact_id, parse_when(args.due), args.text, args.priority, args.repeat
     )
-    _say(args, {"id": followup_id}, followup_id)
+    output.say(args, {"id": followup_id}, followup_id)
     return 0
 
 
@@ -329,14 +324,14 @@ def followup_done(crm: Crm, args: argparse.Namespace) -> int:
     if next_id:
         nxt = crm.followups.get(next_id)
         text += f" Next one scheduled for {format_local(nxt.due_at)} ({next_id})."
-    _say(args, {"id": args.id, "done": True, "next_id": next_id}, text)
+    output.say(args, {"id": args.id, "done": True, "next_id": next_id}, text)
     return 0
 
 
 def followup_snooze(crm: Crm, args: argparse.Namespace) -> int:
     due = parse_when(args.until)
     crm.followups.reschedule(args.id, due)
-    _say(args, {"id": args.id, "due_at": due.isoformat()}, f"Snoozed to {format_local(due)}.")
+    output.say(args, {"id": args.id, "due_at": due.isoformat()}, f"Snoozed to {format_local(due)}.")
     return 0
 
 
@@ -352,13 +347,13 @@ def deal_add(crm: Crm, args: argparse.Namespace) -> int:
         except ValueError:
             raise ValidationError(f"'{args.close}' is not a date like 2026-12-31.") from None
     deal_id = crm.deals.create(contact_id, args.title, args.value, args.currency, args.stage, close)
-    _say(args, {"id": deal_id}, deal_id)
+    output.say(args, {"id": deal_id}, deal_id)
     return 0
 
 
 def deal_move(crm: Crm, args: argparse.Namespace) -> int:
     crm.deals.move(args.id, args.stage, args.reason)
-    _say(args, {"id": args.id, "stage": args.stage}, f"Deal moved to {args.stage}.")
+    output.say(args, {"id": args.id, "stage": args.stage}, f"Deal moved to {args.stage}.")
     return 0
 
 
@@ -428,7 +423,7 @@ def demo(crm: Crm, args: argparse.Namespace) -> int:
     stats = generate(crm, args.contacts, seed=args.seed, progress=progress)
     if show:
         print(file=sys.stderr)
-    _say(
+    output.say(
         args,
         stats,
         f"Added {stats.contacts:,} contacts ({stats.companies:,} companies), "
@@ -440,13 +435,13 @@ def demo(crm: Crm, args: argparse.Namespace) -> int:
 
 def audit_verify(crm: Crm, args: argparse.Namespace) -> int:
     report = crm.verify_audit()
-    _say(args, report, report.describe())
+    output.say(args, report, report.describe())
     return 0 if report.ok else AuditChainBroken.exit_code
 
 
 def audit_trace(crm: Crm, args: argparse.Namespace) -> int:
     matches = crm.audit.trace(Path(args.file).expanduser())
-    _say(args, matches, "\n".join(m.describe() for m in matches))
+    output.say(args, matches, "\n".join(m.describe() for m in matches))
     return 0
 
 
@@ -457,7 +452,7 @@ def audit_watermark(crm: Crm, args: argparse.Namespace) -> int:
     if args.state is not None:
         crm.audit.set_watermarked(user_id, args.state == "on")
     on = crm.audit.watermarked(user_id)
-    _say(
+    output.say(
         args,
         {"user": args.user, "watermark": on},
         f"Exports by {args.user} {'carry' if on else 'do not carry'} a watermark.",

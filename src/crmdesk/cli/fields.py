@@ -28,17 +28,9 @@ def add_parsers(sub: Any, make: Any) -> None:
     p.add_argument("key", metavar="KEY")
 
 
-def _say(args: argparse.Namespace, data: object, text: str) -> int:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
-    return 0
-
-
 def field_add(crm: Crm, args: argparse.Namespace) -> int:
     key = crm.custom_fields.add(args.label, args.field_type)
-    return _say(args, {"key": key}, key)
+    return output.say(args, {"key": key}, key)
 
 
 def field_list(crm: Crm, args: argparse.Namespace) -> int:
@@ -46,22 +38,22 @@ def field_list(crm: Crm, args: argparse.Namespace) -> int:
     lines = [
         f"{f.key:<20} {f.label:<30} {TYPES[f.field_type]:<9} used by {f.used_by}" for f in fields
     ]
-    return _say(args, fields, "\n".join(lines) or "No custom fields yet (crmdesk field add).")
+    return output.say(args, fields, "\n".join(lines) or "No custom fields yet (crmdesk field add).")
 
 
 def field_rename(crm: Crm, args: argparse.Namespace) -> int:
     crm.custom_fields.rename(args.key, args.label)
-    return _say(args, {"key": args.key, "label": args.label}, f"Renamed {args.key}.")
+    return output.say(args, {"key": args.key, "label": args.label}, f"Renamed {args.key}.")
 
 
 def field_move(crm: Crm, args: argparse.Namespace) -> int:
     crm.custom_fields.move(args.key, args.offset)
-    return _say(args, {"key": args.key}, f"Moved {args.key}.")
+    return output.say(args, {"key": args.key}, f"Moved {args.key}.")
 
 
 def field_delete(crm: Crm, args: argparse.Namespace) -> int:
     crm.custom_fields.delete(args.key)
-    return _say(args, {"key": args.key}, f"Removed {args.key} from the contact dialog.")
+    return output.say(args, {"key": args.key}, f"Removed {args.key} from the contact dialog.")
 
 
 HANDLERS = {

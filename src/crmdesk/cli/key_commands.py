@@ -78,7 +78,7 @@ def passwd(args: argparse.Namespace, db_path: Path) -> int:
     text = f"Changed the passphrase of {db_path.name} (its key file {keyfile.path_for(db_path)})."
     if code:
         text += "\n" + recovery_code_text(code)
-    _say(args, {"database": str(db_path), "changed": True, "recovery_code": code}, text)
+    output.say(args, {"database": str(db_path), "changed": True, "recovery_code": code}, text)
     return 0
 
 
@@ -88,7 +88,7 @@ def recover(args: argparse.Namespace, db_path: Path) -> int:
     new = read_passphrase(confirm=True, prompt="New passphrase: ")
     Database.recover(db_path, code, new).close()
     _update_keyring(db_path, new)
-    _say(
+    output.say(
         args,
         {"database": str(db_path), "recovered": True},
         f"{db_path.name} has a new passphrase; the recovery code still works.",
@@ -101,7 +101,7 @@ def backup(crm: Crm, args: argparse.Namespace) -> int:
     target = Path(args.out).expanduser()
     crm.db.backup_to(target)
     keys = keyfile.path_for(target)
-    _say(
+    output.say(
         args,
         {"backup": str(target), "key_file": str(keys)},
         f"Wrote an encrypted copy to {target} and its key file to {keys}.\n"
@@ -123,7 +123,7 @@ def restore(args: argparse.Namespace, db_path: Path) -> int:
         if report.replaced_kept_at
         else ""
     )
-    _say(
+    output.say(
         args,
         report,
         f"Restored {db_path} from {source}: {report.contacts:,} contacts, audit trail "
@@ -147,13 +147,6 @@ def _update_keyring(db_path: Path, passphrase: str) -> None:
 
     if keyring_store.get(db_path) is not None:
         keyring_store.remember(db_path, passphrase)
-
-
-def _say(args: argparse.Namespace, data: object, text: str) -> None:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
 
 
 PRE_OPEN = {"passwd": passwd, "recover": recover, "restore": restore}

@@ -28,14 +28,6 @@ def add_parsers(sub: Any, make: Any) -> None:
     p.add_argument("ref", metavar="REF", help=f"the merged-away contact: {REF_HELP}")
 
 
-def _say(args: argparse.Namespace, data: object, text: str) -> int:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
-    return 0
-
-
 def _side(side: DuplicateSide) -> str:
     where = f" ({side.company})" if side.company else ""
     details = ", ".join((*side.emails, *side.phones)) or "no e-mail or phone"
@@ -65,7 +57,7 @@ def duplicates(crm: Crm, args: argparse.Namespace) -> int:
 def duplicates_dismiss(crm: Crm, args: argparse.Namespace) -> int:
     """Not duplicates: the pair is never proposed again."""
     crm.duplicates.dismiss(args.id)
-    return _say(
+    return output.say(
         args, {"dismissed": args.id}, "Not duplicates; this pair will not be proposed again."
     )
 
@@ -74,7 +66,7 @@ def merge(crm: Crm, args: argparse.Namespace) -> int:
     """Merge OTHER into KEEP."""
     keep, other = crm.queries.resolve(args.keep), crm.queries.resolve(args.other)
     result = crm.merges.merge(keep, other)
-    return _say(args, result, f"{result.summary()} Undo with: crmdesk unmerge {other}")
+    return output.say(args, result, f"{result.summary()} Undo with: crmdesk unmerge {other}")
 
 
 def unmerge(crm: Crm, args: argparse.Namespace) -> int:
@@ -83,7 +75,7 @@ def unmerge(crm: Crm, args: argparse.Namespace) -> int:
     result = crm.merges.unmerge(crm.merges.last_merge(other))
     lines = [f"{result.other_name} is back, with {result.moved_back} records moved back."]
     lines += [f"  {k}" for k in result.kept]
-    return _say(args, result, "\n".join(lines))
+    return output.say(args, result, "\n".join(lines))
 
 
 HANDLERS = {

@@ -161,3 +161,12 @@ def print_card(card: ContactCard) -> None:
     out.append("")
     out.append(f"Id: {card.id}")
     print("\n".join(out))
+
+
+def say(args: Any, data: object, text: str) -> int:
+    """Print ``data`` as JSON with ``--json``, else ``text``; returns exit code 0."""
+    if args.json:
+        emit_json(data)
+    else:
+        print(text)
+    return 0

@@ -52,14 +52,6 @@ def add_parsers(sub: Any, make: Any) -> None:
     p.add_argument("months", metavar="MONTHS", type=int, nargs="?")
 
 
-def _say(args: argparse.Namespace, data: object, text: str) -> int:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
-    return 0
-
-
 def _item(crm: Crm, ref: str) -> TrashItem:
     ref = ref.strip().lower()
     found = [i for i in crm.trash.items(limit=1_000_000) if i.id.startswith(ref)] if ref else []
@@ -89,14 +81,14 @@ def trash_restore(crm: Crm, args: argparse.Namespace) -> int:
     """Bring one record back."""
     item = _item(crm, args.id)
     crm.trash.restore(item.kind, item.id)
-    return _say(args, {"restored": item.id}, f"Restored {item.kind} {item.title}.")
+    return output.say(args, {"restored": item.id}, f"Restored {item.kind} {item.title}.")
 
 
 def trash_purge(crm: Crm, args: argparse.Namespace) -> int:
     """Remove records in the trash for good."""
     if args.older_than is not None:
         count = crm.trash.purge_older_than(args.older_than)
-        return _say(
+        return output.say(
             args,
             {"purged": count},
             f"Purged {count} record{'' if count == 1 else 's'} deleted more than "
@@ -104,7 +96,7 @@ def trash_purge(crm: Crm, args: argparse.Namespace) -> int:
         )
     item = _item(crm, args.id)
     rows = crm.trash.purge(item.kind, item.id)
-    return _say(
+    return output.say(
         args,
         {"purged": item.id, "rows": rows},
         f"Purged {item.kind} {item.title} for good ({rows} rows); other computers "
@@ -116,7 +108,7 @@ def privacy_export(crm: Crm, args: argparse.Namespace) -> int:
     """Write everything about a person into a folder."""
     contact_id = crm.queries.resolve(args.ref, include_deleted=True)
     files = crm.privacy.export(contact_id, Path(args.out).expanduser())
-    return _say(
+    return output.say(
         args,
         {"json": str(files.json), "vcard": str(files.vcard)},
         f"Wrote {files.json} and {files.vcard}.",
@@ -133,7 +125,7 @@ def privacy_erase(crm: Crm, args: argparse.Namespace) -> int:
             raise NotConfirmed(f"Confirm with --confirm '{name}'; nothing was erased.")
         typed = input(f"This erases {name} and their history everywhere. Type their name: ")
     rows = crm.privacy.erase(contact_id, typed)
-    return _say(
+    return output.say(
         args,
         {"erased": contact_id, "rows": rows},
         f"Erased {name} ({rows} rows, their search entry and the audit entries about them); "
@@ -162,7 +154,7 @@ def privacy_retention(crm: Crm, args: argparse.Namespace) -> int:
     if args.months is not None:
         crm.privacy.set_retention_months(args.months)
     months = crm.privacy.retention_months
-    return _say(
+    return output.say(
         args, {"months": months}, f"Leads untouched for {months} months are flagged for review."
     )
 

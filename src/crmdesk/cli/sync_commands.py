@@ -16,13 +16,6 @@ from crmdesk.services.app import Crm
 PASSWORD_ENV = "CRMDESK_SYNC_PASSWORD"
 
 
-def _say(args: argparse.Namespace, data: object, text: str) -> None:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
-
-
 def _password(required: bool) -> str | None:
     env = os.environ.get(PASSWORD_ENV)
     if env:
@@ -75,7 +68,7 @@ def sync(crm: Crm, args: argparse.Namespace) -> int:
         if report.duplicates
         else ""
     )
-    _say(
+    output.say(
         args,
         describe(report),
         f"Synced: sent {report.pushed:,} changes, received {report.pulled:,} "
@@ -100,7 +93,7 @@ def sync_status(crm: Crm, args: argparse.Namespace) -> int:
         lines.append(f"Rows waiting:      {status.waiting_rows} (their parent has not arrived)")
     if status.last_error:
         lines.append(f"Last error:        {status.last_error}")
-    _say(args, {**asdict(status), "open_duplicates": duplicates}, "\n".join(lines))
+    output.say(args, {**asdict(status), "open_duplicates": duplicates}, "\n".join(lines))
     return 0
 
 
@@ -128,14 +121,14 @@ def sync_conflicts(crm: Crm, args: argparse.Namespace) -> int:
 def sync_flip(crm: Crm, args: argparse.Namespace) -> int:
     """Make the losing value of a conflict win (synced on the next sync)."""
     crm.sync.flip(args.id)
-    _say(args, {"flipped": args.id}, "The other value is back; it is sent on the next sync.")
+    output.say(args, {"flipped": args.id}, "The other value is back; it is sent on the next sync.")
     return 0
 
 
 def sync_dismiss(crm: Crm, args: argparse.Namespace) -> int:
     """Accept the kept value of a conflict."""
     crm.sync.dismiss(args.id)
-    _say(args, {"dismissed": args.id}, "Conflict dismissed; the kept value stays.")
+    output.say(args, {"dismissed": args.id}, "Conflict dismissed; the kept value stays.")
     return 0
 
 

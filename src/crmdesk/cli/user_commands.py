@@ -105,17 +105,9 @@ def _new_pin() -> str:
     return first
 
 
-def _say(args: argparse.Namespace, data: object, text: str) -> int:
-    if args.json:
-        output.emit_json(data)
-    else:
-        print(text)
-    return 0
-
-
 def user_add(crm: Crm, args: argparse.Namespace) -> int:
     user = crm.users.add(args.name, args.display_name, args.role, _new_pin() if args.pin else "")
-    return _say(args, user, f"Added {user.role} '{user.username}'.")
+    return output.say(args, user, f"Added {user.role} '{user.username}'.")
 
 
 def user_list(crm: Crm, args: argparse.Namespace) -> int:
@@ -125,24 +117,24 @@ def user_list(crm: Crm, args: argparse.Namespace) -> int:
         f"{'disabled' if u.disabled else 'active':<9} {'PIN' if u.has_secret else ''}"
         for u in users
     ]
-    return _say(args, users, "\n".join(lines))
+    return output.say(args, users, "\n".join(lines))
 
 
 def user_disable(crm: Crm, args: argparse.Namespace) -> int:
     user = crm.users.set_disabled(args.name, not args.enable)
     state = "disabled" if user.disabled else "enabled"
-    return _say(args, user, f"{user.username} is {state}.")
+    return output.say(args, user, f"{user.username} is {state}.")
 
 
 def user_role(crm: Crm, args: argparse.Namespace) -> int:
     user = crm.users.set_role(args.name, args.role)
-    return _say(args, user, f"{user.username} is now {user.role}.")
+    return output.say(args, user, f"{user.username} is now {user.role}.")
 
 
 def user_pin(crm: Crm, args: argparse.Namespace) -> int:
     crm.users.set_secret(args.name, "" if args.clear else _new_pin())
     done = "cleared" if args.clear else "set"
-    return _say(args, {"username": args.name, "pin": done}, f"PIN of {args.name} {done}.")
+    return output.say(args, {"username": args.name, "pin": done}, f"PIN of {args.name} {done}.")
 
 
 def user_policy(crm: Crm, args: argparse.Namespace) -> int:
@@ -152,7 +144,7 @@ def user_policy(crm: Crm, args: argparse.Namespace) -> int:
     else:
         policy = crm.users.set_policy(own_records_only=own, bulk_rows=args.bulk_limit)
     seen = "only their own (and unowned) records" if policy.own_records_only else "every record"
-    return _say(
+    return output.say(
         args,
         policy,
         f"Salespeople see {seen}.\nBulk limit: {policy.bulk_limit:,} rows.",
@@ -165,13 +157,13 @@ def role_list(crm: Crm, args: argparse.Namespace) -> int:
         f"{r.name:<16} {'built-in' if r.builtin else 'custom':<9} {', '.join(r.permissions)}"
         for r in roles
     ]
-    return _say(args, roles, "\n".join(lines))
+    return output.say(args, roles, "\n".join(lines))
 
 
 def role_add(crm: Crm, args: argparse.Namespace) -> int:
     role = crm.roles.add(args.name, args.allow.split(","))
     allowed = "; ".join(PERMISSION_LABELS[p] for p in role.permissions)
-    return _say(args, role, f"Made role '{role.name}': may {allowed}. It stays in this file.")
+    return output.say(args, role, f"Made role '{role.name}': may {allowed}. It stays in this file.")
 
 
 HANDLERS = {
