@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from crmdesk.services.import_undo import ImportHistory
     from crmdesk.services.imports import ImportService
     from crmdesk.services.privacy import PrivacyService
+    from crmdesk.services.reports.service import ReportService
     from crmdesk.services.trash import TrashService
 
 DEFAULT_CURRENCY = "EUR"
@@ -103,6 +104,13 @@ class Crm:
         from crmdesk.services.privacy import PrivacyService
 
         return PrivacyService(self.ctx)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        """Reports: trends, the customer journey, customers at risk."""
+        from crmdesk.services.reports.service import ReportService
+
+        return ReportService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:

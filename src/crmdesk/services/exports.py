@@ -15,11 +15,11 @@ import time as clock
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from crmdesk.domain.clock import to_utc, utcnow
+from crmdesk.domain.clock import utcnow
 from crmdesk.domain.permissions import EXPORT
 from crmdesk.errors import ExportError, ValidationError
 from crmdesk.interchange import columns
@@ -37,9 +37,10 @@ from crmdesk.services.export_parts import (
     write_parts,
 )
 from crmdesk.services.export_queries import BATCH, ExportQueries
+from crmdesk.services.periods import Period
 from crmdesk.services.permissions import bulk_limit, require_rows
 from crmdesk.services.visibility import owner_scope
-from crmdesk.store.types import format_utc, parse_utc
+from crmdesk.store.types import parse_utc
 
 KINDS = tuple(columns.BY_KIND)
 #: Which kinds each file format can hold.
@@ -62,31 +63,6 @@ PREVIEW_ROWS = 20
 
 Report = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
-
-
-@dataclass(frozen=True)
-class Period:
-    """A range of local calendar days, both ends included; None is open-ended."""
-
-    start: date | None = None
-    end: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.start and self.end and self.start > self.end:
-            raise ValidationError(
-                f"The period starts ({self.start}) after it ends ({self.end}).", field="period"
-            )
-
-    def bounds(self) -> tuple[str | None, str | None]:
-        """Stored-format UTC bounds: local midnight of ``start``, of the day after ``end``."""
-
-        def midnight(day: date) -> str:
-            return format_utc(to_utc(datetime.combine(day, time())))
-
-        return (
-            midnight(self.start) if self.start else None,
-            midnight(self.end + timedelta(days=1)) if self.end else None,
-        )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
 from crmdesk.interchange.vcard_writer import VCardWriter
 from crmdesk.services import erasure, purge, stored_settings
 from crmdesk.services.context import Context
+from crmdesk.services.files import write_atomically
 from crmdesk.services.permissions import require
 from crmdesk.store.types import format_utc, parse_utc
 
@@ -129,8 +129,8 @@ class PrivacyService:
         body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
         card = _vcard(data)
         try:
-            _write(files.json, body.encode("utf-8"))
-            _write(files.vcard, card.encode("utf-8"))
+            write_atomically(files.json, body.encode("utf-8"))
+            write_atomically(files.vcard, card.encode("utf-8"))
         except OSError as exc:
             for target in (files.json, files.vcard):
                 target.unlink(missing_ok=True)
@@ -243,12 +243,3 @@ def _vcard(data: dict[str, Any]) -> str:
         ],
     }
     return VCardWriter(io.BytesIO(), "4.0").card(record)
-
-
-def _write(target: Path, body: bytes) -> None:
-    tmp = target.with_name(target.name + ".part")
-    with tmp.open("wb") as fh:
-        fh.write(body)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)

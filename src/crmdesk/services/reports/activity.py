@@ -1,0 +1,62 @@
+"""Activity volume: how many calls, meetings, e-mails... were logged, per month or week."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from crmdesk.services.reports.base import (
+    Chart,
+    ReportQuery,
+    ReportResult,
+    ReportSpec,
+    Series,
+    Table,
+)
+from crmdesk.services.reports.buckets import bucket_labels, bucket_sql
+
+
+def run(session: Session, query: ReportQuery) -> ReportResult:
+    """Activities counted per kind and per month (or week) of the period."""
+    start, end = query.period.bounds()
+    rows = session.execute(
+        text(
+            f"SELECT {bucket_sql(query.every, 'occurred_at')} AS bucket, kind, count(*) "
+            "FROM activities WHERE deleted_at IS NULL "
+            "AND occurred_at >= :start AND occurred_at < :end GROUP BY bucket, kind"
+        ),
+        {"start": start, "end": end},
+    ).all()
+    labels = bucket_labels(query.period, query.every)
+    kinds = sorted({kind for _, kind, _ in rows})
+    counts = {(bucket, kind): n for bucket, kind, n in rows}
+    table_rows = tuple(
+        (
+            label,
+            *(counts.get((label, kind), 0) for kind in kinds),
+            sum(counts.get((label, k), 0) for k in kinds),
+        )
+        for label in labels
+    )
+    series = tuple(
+        Series(kind, tuple(float(counts.get((label, kind), 0)) for label in labels))
+        for kind in kinds
+    )
+    total = sum(n for *_, n in rows)
+    return ReportResult(
+        name=SPEC.name,
+        title=SPEC.title,
+        period=query.period,
+        tables=(Table("Activities logged", ("period", *kinds, "total"), table_rows),),
+        chart=Chart("stacked_bar", labels, series, "activities") if kinds else None,
+        findings=(f"{total:,} activities logged in the period.",),
+    )
+
+
+SPEC = ReportSpec(
+    name="activity",
+    title="Activity volume",
+    description="How many calls, meetings, e-mails and other activities were logged.",
+    run=run,
+    intervals=("month", "week"),
+)

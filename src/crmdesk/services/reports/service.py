@@ -1,0 +1,105 @@
+"""Running reports for the acting user, and saving them as CSV or JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from crmdesk.domain.permissions import EXPORT, VIEW
+from crmdesk.errors import NotFound, ValidationError
+from crmdesk.interchange.csv_format import CsvOptions
+from crmdesk.interchange.csv_writer import CsvWriter
+from crmdesk.services.context import Context
+from crmdesk.services.files import write_atomically
+from crmdesk.services.periods import Period, last_months
+from crmdesk.services.permissions import require
+from crmdesk.services.reports import SPECS
+from crmdesk.services.reports.base import Cell, ReportQuery, ReportResult, ReportSpec
+
+
+class ReportService:
+    """The reports one user may run, over one database."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def specs(self) -> tuple[ReportSpec, ...]:
+        """Every report, in display order."""
+        return tuple(SPECS.values())
+
+    def spec(self, name: str) -> ReportSpec:
+        """The report called ``name``."""
+        try:
+            return SPECS[name]
+        except KeyError:
+            known = ", ".join(SPECS)
+            raise NotFound(f"There is no report called {name!r}; choose one of {known}.") from None
+
+    def run(
+        self,
+        name: str,
+        period: Period | None = None,
+        *,
+        by: str = "",
+        every: str = "",
+        today: date | None = None,
+    ) -> ReportResult:
+        """Run one report; an open start means twelve months back from the end."""
+        spec = self.spec(name)
+        today = today or date.today()
+        query = ReportQuery(
+            whole_period(period, today),
+            by=_choice(by, spec.groupings, "by"),
+            every=_choice(every, spec.intervals, "every"),
+            today=today,
+        )
+        with self._ctx.read() as session:
+            require(session, self._ctx.actor_id, VIEW)
+            return spec.run(session, query)
+
+    def save_csv(self, result: ReportResult, path: Path, options: CsvOptions | None = None) -> int:
+        """Write the main table of ``result`` to ``path``; returns the rows written."""
+        with self._ctx.read() as session:
+            require(session, self._ctx.actor_id, EXPORT)
+        table = result.tables[0]
+        out = io.BytesIO()
+        writer = CsvWriter(out, table.columns, options or CsvOptions())
+        writer.write_rows([tuple(map(_csv_cell, row)) for row in table.rows])
+        write_atomically(path, out.getvalue())
+        return len(table.rows)
+
+    def save_json(self, result: ReportResult, path: Path) -> None:
+        """Write all of ``result`` as JSON to ``path``."""
+        with self._ctx.read() as session:
+            require(session, self._ctx.actor_id, EXPORT)
+        body = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
+        write_atomically(path, body.encode("utf-8"))
+
+
+def whole_period(period: Period | None, today: date) -> Period:
+    """``period`` with open ends closed: twelve months back, up to today."""
+    end = period.end if period and period.end else today
+    start = period.start if period and period.start else last_months(end).start
+    return Period(start, end)
+
+
+def _csv_cell(value: Cell) -> object:
+    """Floats as plain decimals (CsvWriter formats Decimal in the chosen style)."""
+    if isinstance(value, float):
+        return Decimal(f"{value:.4f}").normalize() + 0
+    return value
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if not allowed:
+        return ""
+    if not value:
+        return allowed[0]
+    if value not in allowed:
+        raise ValidationError(
+            f"--{option} must be one of {', '.join(allowed)}, not {value!r}.", option
+        )
+    return value
