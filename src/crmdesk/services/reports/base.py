@@ -58,12 +58,31 @@ class Chart:
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """The period and the choices a report is run with."""
+    """The period and the choices a report is run with.
+
+    ``owner`` is set when the acting user sees only their own contacts (and
+    unowned ones); reports then count only those (see :func:`visible_sql`).
+    """
 
     period: Period
     by: str = ""
     every: str = ""
     today: date = field(default_factory=date.today)
+    owner: str | None = None
+
+    def visible_sql(self, contact_column: str) -> str:
+        """`` AND ...`` keeping rows whose contact the user may see ('' when all);
+        binds ``:owner``, so pass :meth:`params` too."""
+        if self.owner is None:
+            return ""
+        return (
+            f" AND {contact_column} IN (SELECT id FROM contacts "
+            "WHERE owner_id = :owner OR owner_id IS NULL)"
+        )
+
+    def params(self) -> dict[str, str]:
+        """Bound parameters :meth:`visible_sql` needs."""
+        return {} if self.owner is None else {"owner": self.owner}
 
 
 @dataclass(frozen=True)
