@@ -16,6 +16,7 @@ from crmdesk.cli import (
     merge_commands,
     output,
     privacy_commands,
+    report_command,
     sync_commands,
     user_commands,
 )
@@ -488,6 +489,7 @@ HANDLERS: dict[str, Handler] = {
     "demo": demo,
     **key_commands.HANDLERS,
     "export": export,
+    **report_command.HANDLERS,
     "audit verify": audit_verify,
     "audit trace": audit_trace,
     "audit watermark": audit_watermark,

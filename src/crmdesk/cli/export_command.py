@@ -18,7 +18,8 @@ PROGRESS_FROM = 10_000
 SUFFIX_FORMATS = {".vcf": "vcard", ".vcard": "vcard", ".ics": "ics"}
 
 
-def _day(text: str | None, option: str) -> date | None:
+def day_option(text: str | None, option: str) -> date | None:
+    """The date given to ``option`` (--from, --to), or None when it was left out."""
     if text is None:
         return None
     try:
@@ -42,7 +43,7 @@ def export(crm: Crm, args: argparse.Namespace) -> int:
         kind=args.kind,
         path=out,
         format=fmt,
-        period=Period(_day(args.start, "--from"), _day(args.end, "--to")),
+        period=Period(day_option(args.start, "--from"), day_option(args.end, "--to")),
         csv=options,
         vcard_version=args.vcard_version,
         overwrite=args.overwrite,

@@ -6,7 +6,14 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands, user_commands
+from crmdesk.cli import (
+    fields,
+    key_commands,
+    merge_commands,
+    privacy_commands,
+    report_command,
+    user_commands,
+)
 from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
@@ -357,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_parsers(sub, _sub)
 
     _export_parser(_sub(sub, "export", help="write data to a CSV, vCard or iCalendar file"))
+    report_command.add_parsers(sub, _sub)
 
     audit = _sub(sub, "audit", help="the tamper-evident audit trail")
     asub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)

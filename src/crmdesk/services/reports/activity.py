@@ -13,21 +13,23 @@ from crmdesk.services.reports.base import (
     Series,
     Table,
 )
-from crmdesk.services.reports.buckets import bucket_labels, bucket_sql
+from crmdesk.services.reports.buckets import bucket_ranges, ranges_sql
 
 
 def run(session: Session, query: ReportQuery) -> ReportResult:
     """Activities counted per kind and per month (or week) of the period."""
-    start, end = query.period.bounds()
-    rows = session.execute(
+    buckets = bucket_ranges(query.period, query.every)
+    cte, params = ranges_sql(buckets)
+    found = session.execute(
         text(
-            f"SELECT {bucket_sql(query.every, 'occurred_at')} AS bucket, kind, count(*) "
-            "FROM activities WHERE deleted_at IS NULL "
-            "AND occurred_at >= :start AND occurred_at < :end GROUP BY bucket, kind"
+            f"WITH {cte} SELECT b.i, a.kind, count(*) FROM b JOIN activities a "
+            "ON a.deleted_at IS NULL AND a.occurred_at >= b.lo AND a.occurred_at < b.hi"
+            f"{query.visible_sql('a.contact_id')} GROUP BY b.i, a.kind"
         ),
-        {"start": start, "end": end},
+        {**params, **query.params()},
     ).all()
-    labels = bucket_labels(query.period, query.every)
+    labels = tuple(b.label for b in buckets)
+    rows = [(labels[i], kind, n) for i, kind, n in found]
     kinds = sorted({kind for _, kind, _ in rows})
     counts = {(bucket, kind): n for bucket, kind, n in rows}
     table_rows = tuple(

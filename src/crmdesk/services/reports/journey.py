@@ -39,7 +39,7 @@ STEPS = (
 )
 #: Smallest group a per-source finding is drawn from, and the |z| it needs.
 MIN_GROUP = 20
-SURE = 2.0
+SURE = 3.0  # the best of several sources is picked, so a stricter bar than 2
 
 
 class Step:
@@ -150,7 +150,7 @@ def _stage_table(session: Session, query: ReportQuery, steps: dict[int, Step]) -
             query.params(),
         ).all()
     )
-    by_first = {first: steps[k] for k, (first, _, _) in enumerate(STEPS[:3]) if k in steps}
+    by_first = {first: steps.get(k, Step()) for k, (first, _, _) in enumerate(STEPS[:3])}
     rows: list[tuple[Cell, ...]] = []
     for stage in STAGES:
         step = by_first.get(FUNNEL.index(stage)) if stage in FUNNEL else None

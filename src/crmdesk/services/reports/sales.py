@@ -3,9 +3,10 @@ salesperson, against the period of the same length just before.
 
 Amounts are never summed across currencies: the report is in the currency
 most purchases of the period were made in, and a finding says how many were
-left out. Product figures come from the order lines, the rest from the
-purchase totals. Each query joins the month or week ranges to the
-``activities`` purchase index (see :func:`buckets.bucket_ranges`).
+left out. Product figures come from the order lines (lines typed without a
+product count as "(no product)"), the rest from the purchase totals. Each
+query joins the month or week ranges to the ``activities`` purchase index
+(see :func:`buckets.bucket_ranges`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from crmdesk.services.reports.base import (
 )
 from crmdesk.services.reports.buckets import Bucket, bucket_ranges, ranges_sql
 from crmdesk.services.reports.trend import (
+    SMALL_CHANGE,
     SURE_GROUP,
     SURE_TOTAL,
     change_pct,
@@ -42,7 +44,7 @@ OTHERS = "others"
 #: Per grouping: the SQL key, what one row counts, the join it needs, and its noun.
 GROUPS = {
     "product": (
-        "coalesce(l.product_id, '~' || l.description)",
+        "coalesce(l.product_id, '')",
         "l.line_total_minor",
         "JOIN order_lines l ON l.activity_id = a.id",
         "product",
@@ -174,8 +176,10 @@ def _total_finding(query: ReportQuery, current: Sums, previous: Sums, currency: 
         return f"{said}; there were none in {before}."
     pct = change_pct(current.total, previous.total)
     z = change_z(current.total, current.squares, previous.total, previous.squares)
-    if not is_clear(current.total, previous.total, z, SURE_TOTAL):
+    if pct is not None and abs(pct) < SMALL_CHANGE:
         return f"{said}, about the same as {before} ({pct_text(pct)})."
+    if not is_clear(current.total, previous.total, z, SURE_TOTAL):
+        return f"{said}, {pct_text(pct)} on {before}, but so few purchases may differ by chance."
     way = "up" if current.total > previous.total else "down"
     return f"{said}, {way} {abs(pct or 0):.0f}% on {before}."
 
@@ -353,9 +357,7 @@ def _group_buckets(
 
 def _names(session: Session, by: str, keys: set[str]) -> dict[str, str]:
     """What to call each group key in the table."""
-    names = {k: k[1:] or "(no description)" for k in keys if k.startswith("~")}
-    if by == "salesperson":
-        names[""] = "(not recorded)"
+    names = {"": "(not recorded)" if by == "salesperson" else "(no product)"}
     table, column = {
         "product": ("products", "name"),
         "customer": ("contacts", "display_name"),
