@@ -125,7 +125,8 @@ def _steps(session: Session, query: ReportQuery, per_source: bool) -> dict[str, 
     group = "c.source" if per_source else "''"
     sql = (
         f"WITH p AS MATERIALIZED (SELECT {group} AS g, {firsts} "
-        "FROM stage_history h JOIN contacts c ON c.id = h.contact_id "
+        "FROM stage_history h JOIN contacts c INDEXED BY ix_contacts_live_id "
+        "ON c.id = h.contact_id "
         f"WHERE c.deleted_at IS NULL{query.visible_sql('c.id')} AND h.contact_id IN "
         "(SELECT contact_id FROM stage_history WHERE changed_at >= :start AND changed_at < :end) "
         "GROUP BY h.contact_id) "
