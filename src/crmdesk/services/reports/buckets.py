@@ -4,8 +4,10 @@ Two ways to put stored UTC moments into local months or weeks:
 :func:`bucket_sql` converts every row (``strftime(..., 'localtime')``), and
 :func:`bucket_ranges` turns each bucket into its pair of stored UTC bounds, so
 SQL joins a handful of ranges to an index on the time column (no per-row
-conversion, no sort; about three times faster over a million rows, and
+conversion; about three times faster over a million rows, and
 exact across daylight-saving changes since each bound is converted alone).
+:func:`per_bucket_sql` reads each range on its own, for totals per bucket
+without any sort.
 """
 
 from __future__ import annotations
@@ -80,6 +82,25 @@ def ranges_sql(buckets: tuple[Bucket, ...], name: str = "b") -> tuple[str, dict[
         params[f"{name}_lo{i}"] = bucket.start
         params[f"{name}_hi{i}"] = bucket.end
     return f"{name}(i, lo, hi) AS (VALUES {rows})", params
+
+
+def per_bucket_sql(
+    buckets: tuple[Bucket, ...], columns: str, source: str, column: str
+) -> tuple[str, dict[str, str | int]]:
+    """One row of aggregates per bucket: ``i, columns`` over ``source`` in its range.
+
+    ``source`` is ``FROM ... WHERE ...``; each bucket is its own indexed range
+    read, stacked with UNION ALL. Unlike a join grouped by bucket, nothing is
+    sorted: over a million rows that is several times faster.
+    """
+    params: dict[str, str | int] = {}
+    parts = []
+    for i, bucket in enumerate(buckets):
+        params[f"lo{i}"], params[f"hi{i}"] = bucket.start, bucket.end
+        parts.append(
+            f"SELECT {i} AS i, {columns} {source} AND {column} >= :lo{i} AND {column} < :hi{i}"
+        )
+    return " UNION ALL ".join(parts), params
 
 
 def _days(label: str, every: str) -> tuple[date, date]:

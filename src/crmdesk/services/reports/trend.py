@@ -59,6 +59,11 @@ def previous_phrase(period: Period) -> str:
     return "the previous month" if months == 1 else f"the previous {months} months"
 
 
+def plural(count: int, word: str) -> str:
+    """``1 purchase``, ``2,400 purchases``."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def major(minor: int | float, currency: str) -> float:
     """Minor units as a number of whole units for tables (cents to euros)."""
     exponent = currency_exponent(currency)
