@@ -24,7 +24,7 @@ from crmdesk.services.reports.base import (
     Table,
 )
 from crmdesk.services.reports.buckets import bucket_ranges, per_bucket_sql
-from crmdesk.services.reports.sales_frame import PURCHASES, Frame, Sums, pct_cell, sum_of
+from crmdesk.services.reports.sales_frame import Frame, Sums, pct_cell, purchases, sum_of
 from crmdesk.services.reports.sales_groups import group_view
 from crmdesk.services.reports.trend import (
     SMALL_CHANGE,
@@ -46,10 +46,9 @@ def run(session: Session, query: ReportQuery) -> ReportResult:
         bucket_ranges(query.period, query.every),
         bucket_ranges(query.period.previous(), query.every),
     )
-    currency, left_out = _main_currency(_currencies(session, query, frame))
+    currency, totals, left_out = _sales_in_main_currency(session, query, frame)
     if currency is None:
         return _result(query, (Table("Sales", ("period", "sales"), ()),), None, ("No sales.",))
-    totals = _bucket_sums(session, query, frame, currency)
     current = sum_of(totals, range(len(frame.current)))
     previous = sum_of(totals, range(len(frame.current), len(frame.current) + len(frame.previous)))
     findings = [_total_finding(query, current, previous, currency)]
@@ -69,59 +68,64 @@ def _result(
     return ReportResult(SPEC.name, SPEC.title, query.period, tables, chart, findings)
 
 
-#: The live purchases with an amount (``a``), through the covering index.
-def _currencies(session: Session, query: ReportQuery, frame: Frame) -> dict[str, tuple[int, int]]:
-    """Purchases per currency: (in this period, in both periods).
+def _sales_in_main_currency(
+    session: Session, query: ReportQuery, frame: Frame
+) -> tuple[str | None, dict[int, Sums], str]:
+    """The currency most purchases were in, its sums per bucket, and a note on the rest.
 
-    Nearly every shop sells in one currency, which one unsorted pass tells
-    (its least and greatest are the same); only a mix is grouped.
+    Nearly every shop sells in one currency: then the one pass over the
+    buckets that sums them also shows (least and greatest currency alike)
+    that nothing was left out. Only a mix is grouped by currency and read again.
     """
-    params = {
-        "start": frame.previous[0].start,
-        "split": frame.current[0].start,
-        "end": frame.current[-1].end,
-        **query.params(),
-    }
-    where = (
-        f"{PURCHASES} AND a.occurred_at >= :start AND a.occurred_at < :end"
-        f"{query.visible_sql('a.contact_id')}"
+    sums, currencies = _bucket_sums(session, query, frame, None)
+    if len(currencies) > 1:
+        counts = _currencies(session, query, frame)
+        main = max(sorted(counts), key=lambda c: counts[c])
+        sums, _ = _bucket_sums(session, query, frame, main)
+        return main, sums, _left_out(main, counts)
+    return (currencies.pop() if currencies else None), sums, ""
+
+
+def _bucket_sums(
+    session: Session, query: ReportQuery, frame: Frame, currency: str | None
+) -> tuple[dict[int, Sums], set[str]]:
+    """Purchases and their sum per bucket of both periods (in ``currency``, or in any
+    when None), and the currencies seen."""
+    sql, params = per_bucket_sql(
+        frame.current + frame.previous,
+        "count(*), sum(a.amount_minor), sum(a.amount_minor * 1.0 * a.amount_minor), "
+        "min(a.currency), max(a.currency)",
+        purchases(query) + (" AND a.currency = :currency" if currency else ""),
+        "a.occurred_at",
     )
-    counts = "count(CASE WHEN a.occurred_at >= :split THEN 1 END), count(*)"
-    low, high, current, both = session.execute(
-        text(f"SELECT min(a.currency), max(a.currency), {counts} {where}"), params
-    ).one()
-    if low == high:
-        return {low: (current, both)} if low is not None else {}
+    rows = session.execute(text(sql), {**params, **query.params(), "currency": currency}).all()
+    sums = {i: Sums(n, total or 0, squares or 0.0) for i, n, total, squares, _, _ in rows if n}
+    return sums, {c for *_, low, high in rows for c in (low, high) if c is not None}
+
+
+def _currencies(session: Session, query: ReportQuery, frame: Frame) -> dict[str, tuple[int, int]]:
+    """Purchases per currency: (in this period, in both periods)."""
     rows = session.execute(
-        text(f"SELECT a.currency, {counts} {where} GROUP BY a.currency"), params
+        text(
+            "SELECT a.currency, count(CASE WHEN a.occurred_at >= :split THEN 1 END), count(*) "
+            f"{purchases(query)} AND a.occurred_at >= :start AND a.occurred_at < :end "
+            "GROUP BY a.currency"
+        ),
+        {
+            "start": frame.previous[0].start,
+            "split": frame.current[0].start,
+            "end": frame.current[-1].end,
+            **query.params(),
+        },
     ).all()
     return {c: (n, m) for c, n, m in rows if c is not None}
 
 
-def _bucket_sums(
-    session: Session, query: ReportQuery, frame: Frame, currency: str
-) -> dict[int, Sums]:
-    """Purchases in ``currency`` and their sum, per bucket of both periods."""
-    sql, params = per_bucket_sql(
-        frame.current + frame.previous,
-        "count(*), sum(a.amount_minor), sum(a.amount_minor * 1.0 * a.amount_minor)",
-        f"{PURCHASES} AND a.currency = :currency{query.visible_sql('a.contact_id')}",
-        "a.occurred_at",
-    )
-    rows = session.execute(text(sql), {**params, **query.params(), "currency": currency}).all()
-    return {i: Sums(count, total or 0, squares or 0.0) for i, count, total, squares in rows}
-
-
-def _main_currency(counts: dict[str, tuple[int, int]]) -> tuple[str | None, str]:
-    """The currency most purchases were in (this period first), and a note on the rest."""
-    if not counts:
-        return None, ""
-    main = max(sorted(counts), key=lambda c: counts[c])
+def _left_out(main: str, counts: dict[str, tuple[int, int]]) -> str:
+    """A finding on the purchases in other currencies than ``main``."""
     others = sorted(c for c in counts if c != main)
-    if not others:
-        return main, ""
     count = sum(counts[c][1] for c in others)
-    return main, (
+    return (
         f"{plural(count, 'purchase')} in {', '.join(others)} "
         f"{'is' if count == 1 else 'are'} left out; amounts are in {main}."
     )

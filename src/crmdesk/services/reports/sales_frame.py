@@ -44,10 +44,18 @@ class Frame:
         return i < len(self.current)
 
 
-PURCHASES = (
-    "FROM activities a INDEXED BY ix_activities_purchases "
-    "WHERE a.kind = 'purchase' AND a.deleted_at IS NULL AND a.amount_minor IS NOT NULL"
-)
+def purchases(query: ReportQuery) -> str:
+    """FROM and WHERE for the live purchases with an amount (``a``) the user may see.
+
+    Through the narrow totals index, unless only some contacts are visible
+    (the wide index also holds the contact).
+    """
+    index = "ix_activities_purchase_totals" if query.owner is None else "ix_activities_purchases"
+    return (
+        f"FROM activities a INDEXED BY {index} WHERE a.kind = 'purchase' "
+        f"AND a.deleted_at IS NULL AND a.amount_minor IS NOT NULL"
+        f"{query.visible_sql('a.contact_id')}"
+    )
 
 
 def from_purchases(query: ReportQuery, join: str = "") -> str:

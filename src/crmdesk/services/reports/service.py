@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from crmdesk.domain.permissions import EXPORT, VIEW
 from crmdesk.errors import NotFound, ValidationError
@@ -62,7 +67,8 @@ class ReportService:
                 today=today,
                 owner=owner_scope(session, self._ctx.actor_id),
             )
-            return spec.run(session, query)
+            with _large_page_cache(session):
+                return spec.run(session, query)
 
     def save_csv(self, result: ReportResult, path: Path, options: CsvOptions | None = None) -> int:
         """Write the main table of ``result`` to ``path``; returns the rows written."""
@@ -81,6 +87,23 @@ class ReportService:
             require(session, self._ctx.actor_id, EXPORT)
         body = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
         write_atomically(path, body.encode("utf-8"))
+
+
+#: The page cache (KiB) a report runs with: joins such as purchases to their order
+#: lines land on random index pages, and with the usual 2 MB cache each landing
+#: decrypts its page again (minutes over a million purchases, against seconds).
+REPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _large_page_cache(session: Session) -> Iterator[None]:
+    """Let this connection cache up to :data:`REPORT_CACHE_KIB` of pages, then give it back."""
+    before = session.execute(text("PRAGMA cache_size")).scalar()
+    session.execute(text(f"PRAGMA cache_size = -{REPORT_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before or -2000)}"))
 
 
 def whole_period(period: Period | None, today: date) -> Period:
