@@ -196,8 +196,8 @@ def _series(description: Chart) -> list[QAbstractSeries]:
             line.append([QPointF(x, v) for x, v in enumerate(one.values)])
             line.setPen(QPen(colors[i], 2.5))
             line.setColor(colors[i])
-            line.setPointsVisible(len(description.categories) <= 60)
-            line.setMarkerSize(6)
+            line.setPointsVisible(len(description.categories) <= 24)
+            line.setMarkerSize(5)
             lines.append(line)
         return lines
     bars = QStackedBarSeries() if description.kind == "stacked_bar" else QBarSeries()

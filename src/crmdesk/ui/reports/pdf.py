@@ -39,6 +39,7 @@ MUTED = QColor("#606060")
 RULE = QColor("#b0b0b0")
 STRIPE = QColor("#f2f2f2")
 WRAP = int(Qt.TextFlag.TextWordWrap)
+ELIDE = Qt.TextElideMode.ElideRight
 
 
 @contextmanager
@@ -138,17 +139,26 @@ class _Sheet:
         metrics = QFontMetricsF(body, self.writer)
         row_height = metrics.height() * 1.45
         pad = metrics.averageCharWidth()
+        self.painter.setFont(bold)
+        header_height = (
+            row_height
+            - metrics.height()
+            + max(
+                self.painter.boundingRect(QRectF(0, 0, w - 2 * pad, 1e6), WRAP, h).height()
+                for h, w in zip(headers, widths, strict=True)
+            )
+        )
         title_font = _font(11, bold=True)
         title_height = QFontMetricsF(title_font, self.writer).height() * 1.4
 
         def header(continued: bool) -> None:
-            self.room(title_height + row_height * 2)
+            self.room(title_height + header_height + row_height)
             self.painter.setFont(title_font)
             self.painter.setPen(INK)
             title = f"{table.title} (continued)" if continued else table.title
             self.painter.drawText(QRectF(0, self.y, self.width, title_height), 0, title)
             self.y += title_height
-            self._row(headers, widths, right, bold, row_height, pad, None)
+            self._row(headers, widths, right, bold, header_height, pad, wrap=True)
             self.painter.setPen(RULE)
             self.painter.drawLine(0, int(self.y), int(self.width), int(self.y))
 
@@ -160,22 +170,27 @@ class _Sheet:
             self.room(row_height)
             if self.page != page:
                 header(True)
-            self._row(cells, widths, right, body, row_height, pad, STRIPE if n % 2 else None)
+            shade = STRIPE if n % 2 else None
+            self._row(cells, widths, right, body, row_height, pad, shade=shade)
         self.y += 5 * self.mm
 
     def _fit_columns(
         self, headers: list[str], texts: list[list[str]]
     ) -> tuple[QFont, QFont, list[float]]:
-        """Fonts and column widths that fit the page: smaller type first, then cut text."""
+        """Fonts and column widths that fit the page: headers wrap at spaces, smaller
+        type comes next, and only then are cells cut short."""
         points = BODY_PT
         while True:
             body, bold = _font(points), _font(points, bold=True)
             plain, strong = QFontMetricsF(body, self.writer), QFontMetricsF(bold, self.writer)
             pad = plain.averageCharWidth() * 2
             natural = [
-                max([strong.horizontalAdvance(h)] + [plain.horizontalAdvance(r[c]) for r in texts])
+                max(
+                    [strong.horizontalAdvance(word) for word in header.split()]
+                    + [plain.horizontalAdvance(row[c]) for row in texts]
+                )
                 + pad
-                for c, h in enumerate(headers)
+                for c, header in enumerate(headers)
             ]
             total = sum(natural) or 1.0
             if total <= self.width or points <= SMALLEST_PT:
@@ -193,6 +208,7 @@ class _Sheet:
         height: float,
         pad: float,
         shade: QColor | None = None,
+        wrap: bool = False,
     ) -> None:
         if shade is not None:
             self.painter.fillRect(QRectF(0, self.y, sum(widths), height), shade)
@@ -201,9 +217,9 @@ class _Sheet:
         metrics = QFontMetricsF(font, self.writer)
         x = 0.0
         for text, width, to_right in zip(cells, widths, right, strict=True):
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * pad)
             side = Qt.AlignmentFlag.AlignRight if to_right else Qt.AlignmentFlag.AlignLeft
-            flags = int(side | Qt.AlignmentFlag.AlignVCenter)
+            flags = int(side | Qt.AlignmentFlag.AlignVCenter) | (WRAP if wrap else 0)
+            shown = text if wrap else metrics.elidedText(text, ELIDE, width - 2 * pad)
             self.painter.drawText(QRectF(x + pad, self.y, width - 2 * pad, height), flags, shown)
             x += width
         self.y += height
@@ -213,7 +229,7 @@ class _Sheet:
         self.painter.setPen(MUTED)
         box = QRectF(0, self.bottom + 2 * self.mm, self.width, self.footer_height)
         footer = QFontMetricsF(_font(7.5), self.writer).elidedText(
-            self.footer, Qt.TextElideMode.ElideRight, self.width * 0.8
+            self.footer, ELIDE, self.width * 0.8
         )
         self.painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft), footer)
         self.painter.drawText(box, int(Qt.AlignmentFlag.AlignRight), f"Page {self.page}")
