@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QToolTip
 from crmdesk.services.periods import Period
 from crmdesk.services.reports.base import Chart, ReportResult, Series, Table
 from crmdesk.ui import fmt
-from crmdesk.ui.reports.chart import ReportChart, is_empty, nice_axis, value_span
+from crmdesk.ui.reports.chart import (
+    ReportChart,
+    is_empty,
+    nice_axis,
+    series_color,
+    value_span,
+)
 from crmdesk.ui.reports.choices import preset_period
 from crmdesk.ui.reports.pdf import write_pdf
 from crmdesk.ui.reports.table_model import ReportTableModel
@@ -73,6 +79,20 @@ def test_hovering_a_bar_or_a_point_shows_its_value(qtbot, app) -> None:  # type:
     assert _plain(QToolTip.text()) == "revenue — 2026-03: 15"
     line.hovered.emit(line.at(2), False)
     qtbot.waitUntil(lambda: not QToolTip.isVisible())  # Qt hides it after a moment
+
+
+def test_many_series_get_distinct_colours_and_a_legend_beside_the_chart(qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    widget = ReportChart()
+    qtbot.addWidget(widget)
+    names = [f"Customer {n}" for n in range(11)]
+    series = tuple(Series(name, (1.0, 2.0, 3.0)) for name in names)
+    widget.show_chart(Chart("stacked_bar", MONTHS, series))
+    chart = widget.view.chart()
+    assert chart.legend().alignment() == Qt.AlignmentFlag.AlignRight
+    colours = {b.color().name() for b in chart.series()[0].barSets()}
+    assert len(colours) == 11 == len({series_color(n).name() for n in range(11)})
+    widget.show_chart(Chart("stacked_bar", MONTHS, series[:2]))
+    assert widget.view.chart().legend().alignment() == Qt.AlignmentFlag.AlignBottom
 
 
 def test_table_model_formats_numbers_in_the_locale_and_sorts(qtbot, qtmodeltester, app) -> None:  # type: ignore[no-untyped-def]

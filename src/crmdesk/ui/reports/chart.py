@@ -56,6 +56,8 @@ PALETTE = (
     "#bab0ac",
 )
 MAX_LABEL_CHARS = 22
+#: More series than this: the legend goes beside the chart, one name a line.
+LEGEND_BELOW_MAX = 6
 Y_TICKS = 5
 
 
@@ -137,6 +139,12 @@ def _unique(labels: Sequence[str]) -> list[str]:
     return result
 
 
+def series_color(index: int) -> QColor:
+    """The palette's colours in turn; lighter on the second round, so none repeats."""
+    laps, place = divmod(index, len(PALETTE))
+    return QColor(PALETTE[place]).lighter(100 + 35 * laps)
+
+
 def build_chart(description: Chart, colors: ChartColors) -> QChart:
     """A QChart drawing ``description`` (category labels are placed by :func:`fit_labels`)."""
     chart = QChart()
@@ -181,13 +189,15 @@ def build_chart(description: Chart, colors: ChartColors) -> QChart:
 
     legend = chart.legend()
     legend.setVisible(len(description.series) > 1)
-    legend.setAlignment(Qt.AlignmentFlag.AlignBottom)
+    many = len(description.series) > LEGEND_BELOW_MAX
+    legend.setAlignment(Qt.AlignmentFlag.AlignRight if many else Qt.AlignmentFlag.AlignBottom)
+    legend.setShowToolTips(True)  # the whole name of a shortened entry
     legend.setLabelColor(colors.text)
     return chart
 
 
 def _series(description: Chart) -> list[QAbstractSeries]:
-    colors = [QColor(PALETTE[i % len(PALETTE)]) for i in range(len(description.series))]
+    colors = [series_color(i) for i in range(len(description.series))]
     if description.kind == "line":
         lines: list[QAbstractSeries] = []
         for i, one in enumerate(description.series):
@@ -201,7 +211,7 @@ def _series(description: Chart) -> list[QAbstractSeries]:
             lines.append(line)
         return lines
     bars = QStackedBarSeries() if description.kind == "stacked_bar" else QBarSeries()
-    bars.setBarWidth(0.7 if description.kind == "stacked_bar" else 0.8)
+    bars.setBarWidth(min(0.75, 0.2 + 0.12 * len(description.categories)))  # few: not slabs
     for i, one in enumerate(description.series):
         bar_set = QBarSet(one.name)
         bar_set.append(list(one.values))
