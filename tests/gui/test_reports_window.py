@@ -76,6 +76,11 @@ def test_menu_lists_every_report_and_opens_the_window(qtbot, window: MainWindow)
     _settle(qtbot, reports, list(SPECS)[-1])
     reports.close()
     assert not reports.isVisible()
+    _calls(window.crm, [1])  # logged while the window was closed
+    assert window.reports.open("activity") is reports
+    qtbot.waitUntil(
+        lambda: reports.result is not None and "1 activities" in reports.findings.text()
+    )
 
 
 @pytest.mark.parametrize("name", list(SPECS))

@@ -158,7 +158,7 @@ def percent(basis_points: int) -> str:
 
 def number(value: float, decimals: int = 0) -> str:
     """``1,234`` or ``1,234.50`` with the locale's group separator and decimal mark."""
-    if decimals == 0:
+    if decimals == 0 and abs(value) < 2**62:  # Qt's integers are 64-bit
         return locale().toString(round(value))
     return locale().toString(float(value), "f", decimals)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -75,7 +75,7 @@ class ReportsWindow(QWidget):
         self.description = muted()
         self.description.setWordWrap(True)
         self.choices = ReportChoices()
-        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button = QPushButton("Refres&h")
         self.refresh_button.setToolTip("Run the report again (F5)")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -123,7 +123,7 @@ class ReportsWindow(QWidget):
         right.addWidget(self.problem)
         right.addLayout(buttons)
         left = QVBoxLayout()
-        left.addWidget(buddy_label("Re&ports:", self.picker))
+        left.addWidget(buddy_label("&Reports:", self.picker))
         left.addWidget(self.picker, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -145,8 +145,8 @@ class ReportsWindow(QWidget):
         close.clicked.connect(self.close)
         for keys, slot in (
             (QKeySequence.StandardKey.Refresh, self.run_report),
-            (QKeySequence.StandardKey.Save, self.save_csv),
-            (QKeySequence.StandardKey.Print, self.save_pdf),
+            (QKeySequence.StandardKey.Save, self.csv_button.click),  # nothing when greyed
+            (QKeySequence.StandardKey.Print, self.pdf_button.click),
             (QKeySequence.StandardKey.Close, self.close),
             (QKeySequence(Qt.Key.Key_Escape), self.close),
         ):
@@ -327,6 +327,11 @@ class ReportsWindow(QWidget):
             show_error(self.problem, describe(exc))
 
         self._ops.read(work, done, failed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.result is not None:
+            self._timer.start()  # shown again: the data may have changed meanwhile
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()
