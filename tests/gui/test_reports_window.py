@@ -304,3 +304,10 @@ def test_line_and_bar_charts_from_other_reports(qtbot, app) -> None:  # type: ig
     assert isinstance(widget.view.chart().series()[0], QBarSeries)
     assert (widget.step, widget.angle) == (1, 0)
     assert not isinstance(widget.view.chart().series()[0], QStackedBarSeries)
+
+
+def test_locking_hides_the_reports_window(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    reports = window.reports.open()
+    _settle(qtbot, reports)
+    window.idle_lock.lock()
+    assert not reports.isVisible()  # no customer figures on an unattended screen

@@ -212,15 +212,18 @@ class ReportsWindow(QWidget):
         self.findings.setVisible(bool(result.findings))
         self.chart.show_chart(result.chart)
         current = self.tables.currentIndex()
-        while self.tables.count():
-            view = self.tables.widget(0)
-            self.tables.removeTab(0)
-            view.deleteLater()
+        self._clear_tables()
         for table in result.tables:
             self.tables.addTab(self._table_view(ReportTableModel(table)), table.title)
         self.tables.setCurrentIndex(max(0, min(current, self.tables.count() - 1)))
         rows = len(result.tables[0].rows) if result.tables else 0
         self.status.setText(f"{subtitle}. {rows:,} rows.")
+
+    def _clear_tables(self) -> None:
+        while self.tables.count():
+            view = self.tables.widget(0)
+            self.tables.removeTab(0)
+            view.deleteLater()  # removing a tab keeps its page
 
     def _table_view(self, model: ReportTableModel) -> QTableView:
         view = QTableView()
@@ -243,7 +246,7 @@ class ReportsWindow(QWidget):
         self.result = None
         self.chart.show_chart(None)
         self.findings.hide()
-        self.tables.clear()
+        self._clear_tables()
         self.status.setText("")
         show_error(self.problem, describe(exc))
 
