@@ -19,6 +19,7 @@ from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch
 from crmdesk.services.periods import Period
 from crmdesk.services.reports import SPECS
+from crmdesk.ui import fmt
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.reports.chart import is_empty
 from crmdesk.ui.reports.choices import preset_period
@@ -231,9 +232,11 @@ def test_save_asks_for_a_file_and_adds_the_suffix(
     _settle(qtbot, window)
     assert (tmp_path / "for the accountant.pdf").read_bytes().startswith(b"%PDF")
     assert Path(asked[0]).name.startswith("activity-") and asked[0].endswith(".pdf")
+    fmt.set_locale("fi_FI")  # the CSV follows the spreadsheet style of the display locale
     window.csv_button.click()
     _settle(qtbot, window)
-    assert (tmp_path / "for the accountant.csv").exists()
+    header = (tmp_path / "for the accountant.csv").read_text("utf-8-sig").splitlines()[0]
+    assert header == "period;meeting;total"  # the one activity logged is a meeting
 
 
 def test_saving_into_a_missing_folder_says_so(qtbot, crm: Crm, ops, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
