@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QToolTip
 
@@ -15,7 +16,9 @@ from crmdesk.services.periods import Period
 from crmdesk.services.reports.base import Chart, ReportResult, Series, Table
 from crmdesk.ui import fmt
 from crmdesk.ui.reports.chart import (
+    ChartColors,
     ReportChart,
+    build_chart,
     is_empty,
     nice_axis,
     series_color,
@@ -79,6 +82,18 @@ def test_hovering_a_bar_or_a_point_shows_its_value(qtbot, app) -> None:  # type:
     assert _plain(QToolTip.text()) == "revenue — 2026-03: 15"
     line.hovered.emit(line.at(2), False)
     qtbot.waitUntil(lambda: not QToolTip.isVisible())  # Qt hides it after a moment
+
+
+def test_a_dark_theme_gets_a_dark_chart(qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    dark = QPalette(app.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    colors = ChartColors.of(dark)
+    chart = build_chart(Chart("bar", MONTHS, (Series("a", (1, 2, 3)),)), colors)
+    assert chart.backgroundBrush().color().name() == "#1e1e1e"
+    for axis in chart.axes():
+        assert axis.labelsColor().name() == "#e0e0e0"
+    chart.deleteLater()
 
 
 def test_many_series_get_distinct_colours_and_a_legend_beside_the_chart(qtbot, app) -> None:  # type: ignore[no-untyped-def]

@@ -140,6 +140,11 @@ def test_activity_chart_and_table_show_the_logged_calls(qtbot, crm: Crm, ops) ->
         & Qt.AlignmentFlag.AlignRight
     )
     assert view.isSortingEnabled()
+    view.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # a click on "Total", twice
+    totals = [model.data(model.index(r, 3)) for r in range(model.rowCount())]
+    assert [int(t) for t in totals] == sorted((int(t) for t in totals), reverse=True)
+    assert sum(int(t) for t in totals) == 4
+    assert window.windowTitle() == "Reports — crm.db — crmdesk"
     window.grab().save("/tmp/reportgui-test-activity.png")
 
 

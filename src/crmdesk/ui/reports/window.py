@@ -62,7 +62,7 @@ class ReportsWindow(QWidget):
         self._generation = 0  # answers to older runs are dropped
         self._in_flight = 0
         self._folder = Path.home()
-        self.setWindowTitle("Reports — crmdesk")
+        self.setWindowTitle(f"Reports — {crm.db.path.name} — crmdesk")
 
         self.picker = QListWidget()
         for spec in crm.reports.specs():
