@@ -22,7 +22,8 @@ STEP_MODULES = [
     "v007_row_clocks",
     "v008_roles",
     "v009_privacy",
-    "v010_report_indexes",
+    "v010_search_merge",
+    "v011_report_indexes",
 ]
 
 
