@@ -10,7 +10,8 @@ read, for live rows only, in time order:
   the pages of the wide one below, and reading pages is what costs);
 - live purchases with currency, amount, contact, salesperson and id (sales by
   customer, salesperson or product, and for users who see only their own);
-- every live activity's time and kind (activity volume);
+- every live activity by kind and time (activity volume: each kind's month is
+  one range of the index, counted without reading a row);
 - order lines by purchase with product and line total (sales by product),
   replacing the plain ``activity_id`` index;
 - stage changes by time with stage and contact, and by contact with time and
@@ -34,7 +35,7 @@ STATEMENTS = [
     "CREATE INDEX ix_activities_purchases ON activities "
     "(occurred_at, currency, amount_minor, contact_id, user_id, id, kind, deleted_at) "
     "WHERE kind = 'purchase' AND deleted_at IS NULL",
-    "CREATE INDEX ix_activities_live_time ON activities (occurred_at, kind, deleted_at) "
+    "CREATE INDEX ix_activities_live_kind_time ON activities (kind, occurred_at, deleted_at) "
     "WHERE deleted_at IS NULL",
     "CREATE INDEX ix_order_lines_activity_product ON order_lines "
     "(activity_id, product_id, line_total_minor)",
