@@ -123,13 +123,15 @@ def _steps(session: Session, query: ReportQuery, per_source: bool) -> dict[str, 
             f"AS INTEGER) AS days FROM p WHERE t{first} >= :start AND t{first} < :end"
         )
     group = "c.source" if per_source else "''"
+    # Every contact's history in contact order (no sort), kept when it changed in
+    # the period; then the contact, for its source and whether it is live.
     sql = (
-        f"WITH p AS MATERIALIZED (SELECT {group} AS g, {firsts} "
-        "FROM stage_history h JOIN contacts c INDEXED BY ix_contacts_live_id "
-        "ON c.id = h.contact_id "
-        f"WHERE c.deleted_at IS NULL{query.visible_sql('c.id')} AND h.contact_id IN "
-        "(SELECT contact_id FROM stage_history WHERE changed_at >= :start AND changed_at < :end) "
-        "GROUP BY h.contact_id) "
+        f"WITH p AS MATERIALIZED (SELECT {group} AS g, f.* FROM "
+        f"(SELECT h.contact_id AS id, {firsts} "
+        "FROM stage_history h INDEXED BY ix_stage_history_contact_stage GROUP BY h.contact_id "
+        "HAVING max(h.changed_at >= :start AND h.changed_at < :end)) f "
+        "JOIN contacts c INDEXED BY ix_contacts_live_id ON c.id = f.id "
+        f"WHERE c.deleted_at IS NULL{query.visible_sql('c.id')}) "
         f"SELECT step, g, days, count(*) FROM ({' UNION ALL '.join(parts)}) "
         "GROUP BY step, g, days"
     )
