@@ -23,7 +23,7 @@ STEP_MODULES = [
     "v008_roles",
     "v009_privacy",
     "v010_search_merge",
-    "v011_report_indexes",
+    "v010_report_indexes",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Schema version 11: covering indexes that let reports read an index, not the tables.
+"""Covering indexes that let reports read an index, not the tables.
 
 Reports walk a year or two of activities by time. Through the old
 ``(kind, occurred_at)`` index each row still had to be fetched from the
