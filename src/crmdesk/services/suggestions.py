@@ -161,7 +161,6 @@ class SuggestionService:
                     rule=chosen.rule,
                     occasion=chosen.occasion,
                     outcome=outcome,
-                    created_at=now,
                     updated_at=now,
                 )
             )

@@ -229,7 +229,7 @@ class FollowUp(Timestamps, Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
-class SuggestionDecision(Timestamps, Base):
+class SuggestionDecision(Base):
     """A suggested follow-up the user accepted or dismissed (one per occasion)."""
 
     __tablename__ = "suggestion_decisions"
@@ -238,6 +238,8 @@ class SuggestionDecision(Timestamps, Base):
     rule: Mapped[str]
     occasion: Mapped[str]
     outcome: Mapped[str]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class StageChange(Base):

@@ -19,7 +19,6 @@ STATEMENTS = [
         rule TEXT NOT NULL,
         occasion TEXT NOT NULL,
         outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'dismissed')),
-        created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         deleted_at TEXT
     )""",
