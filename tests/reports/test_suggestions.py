@@ -134,6 +134,9 @@ def test_dismiss_hides_that_occasion_but_not_the_next(crm: Crm) -> None:
     assert next_year.occasion == "2027"
     with pytest.raises(SuggestionDecided, match="already dismissed"):
         crm.suggestions.dismiss(suggestion.id, TODAY)
+    with pytest.raises(SuggestionDecided, match="already dismissed"):
+        crm.suggestions.accept(suggestion, TODAY)  # as a window still showing it would
+    assert crm.followups.list("all") == [], "nothing half-written"
 
 
 def test_unknown_or_short_ids_are_named(crm: Crm) -> None:

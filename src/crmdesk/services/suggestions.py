@@ -96,9 +96,12 @@ class SuggestionService:
         found.sort(key=lambda s: (s.due, s.rule, s.contact_name.casefold()))
         return found[:limit]
 
-    def accept(self, ref: str, today: date | None = None) -> str:
-        """Make the suggestion's follow-up (the reason is its text); returns its id."""
-        chosen = self._find(ref, today)
+    def accept(self, ref: str | Suggestion, today: date | None = None) -> str:
+        """Make the suggestion's follow-up (the reason is its text); returns its id.
+
+        ``ref`` is an id (or its first characters), or a suggestion :meth:`list`
+        gave, which is not looked for again (the window passes those)."""
+        chosen = ref if isinstance(ref, Suggestion) else self._find(ref, today)
         due = max(to_utc(datetime.combine(chosen.due, time(DEFAULT_HOUR))), utcnow())
         with self.ctx.write() as uow:
             uow.require(EDIT)
@@ -115,9 +118,10 @@ class SuggestionService:
             )
             return followup_id
 
-    def dismiss(self, ref: str, today: date | None = None) -> Suggestion:
-        """Never suggest this occasion again; returns what was dismissed."""
-        chosen = self._find(ref, today)
+    def dismiss(self, ref: str | Suggestion, today: date | None = None) -> Suggestion:
+        """Never suggest this occasion again; returns what was dismissed (``ref`` as
+        for :meth:`accept`)."""
+        chosen = ref if isinstance(ref, Suggestion) else self._find(ref, today)
         with self.ctx.write() as uow:
             uow.require(EDIT)
             self._decide(uow.session, chosen, "dismissed")
@@ -211,8 +215,8 @@ def _birthdays(session: Session, scope: str | None, today: date) -> Iterator[Sug
 
 
 def _quiet(session: Session, scope: str | None, today: date) -> Iterator[Suggestion]:
-    # One pass over the purchases in table order (sequential pages, no index); local
-    # days in Python; names only for the customers who turn out quiet.
+    # One pass over the purchases in table order (sequential pages, no index), sorted
+    # by customer; names only for the customers who turn out quiet.
     rows = session.execute(
         text(
             "SELECT contact_id, occurred_at FROM activities NOT INDEXED"
@@ -221,13 +225,17 @@ def _quiet(session: Session, scope: str | None, today: date) -> Iterator[Suggest
     )
     quiet: dict[str, tuple[float, int, date]] = {}
     for contact_id, group in groupby(rows, key=lambda row: row[0]):
-        days = sorted({parse_utc(row[1]).astimezone().date() for row in group})
+        stamps = [row[1] for row in group]
+        # The rhythm from UTC days (a slice, no parsing); the silence from the
+        # last purchase's local day.
+        days = sorted({date.fromisoformat(at[:10]) for at in stamps})
         if len(days) < QUIET_MIN_DAYS:
             continue
         usual = statistics.median((b - a).days for a, b in pairwise(days))
-        silent = (today - days[-1]).days
+        last = parse_utc(max(stamps)).astimezone().date()
+        silent = (today - last).days
         if silent > QUIET_FACTOR * usual:
-            quiet[contact_id] = (usual, silent, days[-1])
+            quiet[contact_id] = (usual, silent, last)
     for contact_id, name in _live_names(session, scope, list(quiet)):
         usual, silent, last = quiet[contact_id]
         reason = (

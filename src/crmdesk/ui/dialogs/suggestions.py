@@ -167,7 +167,7 @@ class SuggestionsDialog(QDialog):
             )
 
         self._write(
-            lambda: suggestions.accept(chosen.id),
+            lambda: suggestions.accept(chosen),
             ChangeSet.for_contact(chosen.contact_id, followups=True),
             done,
         )
@@ -184,7 +184,7 @@ class SuggestionsDialog(QDialog):
                 f"Dismissed: {chosen.contact_name}, {chosen.rule_label.lower()}."
             )
 
-        self._write(lambda: suggestions.dismiss(chosen.id), ChangeSet(), done)
+        self._write(lambda: suggestions.dismiss(chosen), ChangeSet(), done)
 
     def _write(
         self, fn: Callable[[], Any], changes: ChangeSet, done: Callable[[Any], None]
