@@ -110,6 +110,7 @@ def test_accept_makes_the_follow_up_and_the_suggestion_goes(crm: Crm) -> None:
     followup = crm.followups.get(followup_id)
     assert followup.contact_id == contact
     assert followup.text == suggestion.reason
+    assert followup.owner_name == crm.users.current().display_name  # type: ignore[union-attr]
     assert followup.due_at.astimezone().date() >= date(2026, 11, 26)
     assert crm.suggestions.list(TODAY) == []
     with pytest.raises(SuggestionDecided, match="already accepted") as err:
@@ -147,7 +148,7 @@ def test_unknown_or_short_ids_are_named(crm: Crm) -> None:
         crm.suggestions.dismiss("ab", TODAY)
 
 
-def test_decisions_sync_and_go_with_an_erased_person(crm: Crm) -> None:
+def test_decisions_sync_are_in_a_dossier_and_go_with_an_erased_person(crm: Crm) -> None:
     contact = _person(crm, "Soon", date(1980, 11, 26))
     (suggestion,) = crm.suggestions.list(TODAY)
     crm.suggestions.dismiss(suggestion.id, TODAY)
@@ -156,6 +157,9 @@ def test_decisions_sync_and_go_with_an_erased_person(crm: Crm) -> None:
             text("SELECT field FROM sync_outbox WHERE entity = 'suggestion_decisions'")
         ).scalars()
         assert {"contact_id", "rule", "occasion", "outcome"} <= set(fields)
+
+    held = crm.privacy.dossier(contact)["suggestion_decisions"]
+    assert [(d["rule"], d["outcome"]) for d in held] == [("birthday", "dismissed")]
 
     crm.privacy.erase(contact, "Soon Testinen")
 
