@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from crmdesk.errors import NotFound
 from crmdesk.services.app import Crm
@@ -97,3 +98,29 @@ def test_rules_are_kept_until_purchases_change(crm: Crm) -> None:
 def test_unknown_contact_is_named(crm: Crm) -> None:
     with pytest.raises(NotFound, match="No contact with id nope"):
         crm.upsell.suggest_for("nope")
+
+
+def test_a_salesperson_seeing_only_their_own_gets_rules_from_those(crm: Crm) -> None:
+    baskets = write_baskets(crm, plant=PAIR)
+    owner = crm.ctx.actor_id
+    theirs = sorted(baskets.bought)[:100]  # the owner's; the rest nobody's (visible to all)
+    with crm.db.writing() as session:
+        session.execute(
+            text(
+                "UPDATE contacts SET owner_id = :o WHERE id IN ("
+                + ", ".join(f":c{n}" for n in range(len(theirs)))
+                + ")"
+            ),
+            {"o": owner, **{f"c{n}": c for n, c in enumerate(theirs)}},
+        )
+    everyone = crm.upsell.rules().customers
+    crm.users.add("sam", "Sam Berg", "salesperson")
+    crm.users.set_policy(own_records_only=True)
+    crm.users.sign_in("sam")
+
+    seen = crm.upsell.rules()
+
+    buyers_among_theirs = sum(1 for c in theirs if baskets.bought[c])
+    assert seen.customers == everyone - buyers_among_theirs
+    with pytest.raises(NotFound):
+        crm.upsell.suggest_for(theirs[0])
