@@ -99,3 +99,19 @@ def test_card_and_screen_pop_offer_the_next_product(qtbot, window, crm: Crm) -> 
     qtbot.waitUntil(lambda: window.banner.isVisible())
     assert "Olli Oja. Offer next: Grinder — 86% of customers" in window.banner.message.text()
     qtbot.waitUntil(lambda: offer.isVisible())
+
+
+def test_a_role_that_may_not_edit_sees_why(qtbot, crm: Crm, ops) -> None:  # type: ignore[no-untyped-def]
+    _birthday_person(crm, "Aino", 2)
+    crm.users.add("alma", "Alma Aalto", "accountant")
+    crm.users.sign_in("alma")
+    dialog = SuggestionsDialog(crm, ops)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1 and ops.pending == 0)
+    assert not dialog.accept_button.isEnabled() and not dialog.dismiss_button.isEnabled()
+    assert dialog.accept_button.toolTip() == "Your role may not add and change records."
+    assert dialog.open_button.isEnabled()
+    qtbot.keyClick(dialog.tree, Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert crm.followups.list("all") == [] and ops.pending == 0
