@@ -32,6 +32,7 @@ def add_parsers(sub: Any, make: Any) -> None:
         sub,
         "suggest",
         help="suggested follow-ups: birthdays, quiet customers, complaint check-ins",
+        usage="crmdesk suggest [--json]\n       crmdesk suggest accept|dismiss ID",
         description="Follow-ups worth making now: a birthday within 7 days; a customer "
         "who has bought nothing for 1.5 times their usual interval; a complaint resolved "
         "a week ago. Accept one to schedule it as a follow-up, or dismiss it; either way "
