@@ -217,11 +217,11 @@ def _birthdays(session: Session, scope: str | None, today: date) -> Iterator[Sug
 def _quiet(session: Session, scope: str | None, today: date) -> Iterator[Suggestion]:
     # One pass over the purchases in table order (sequential pages, no index), sorted
     # by customer; names only for the customers who turn out quiet.
-    rows = session.execute(
-        text(
-            "SELECT contact_id, occurred_at FROM activities NOT INDEXED"
-            " WHERE kind = 'purchase' AND deleted_at IS NULL ORDER BY contact_id"
-        )
+    raw = session.connection().connection.dbapi_connection  # no per-row wrapping
+    assert raw is not None
+    rows = raw.execute(
+        "SELECT contact_id, occurred_at FROM activities NOT INDEXED"
+        " WHERE kind = 'purchase' AND deleted_at IS NULL ORDER BY contact_id"
     )
     quiet: dict[str, tuple[float, int, date]] = {}
     for contact_id, group in groupby(rows, key=lambda row: row[0]):

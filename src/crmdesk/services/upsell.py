@@ -210,7 +210,10 @@ def _compute(
     session: Session, scope: str | None, generation: tuple[Any, ...], limits: Thresholds
 ) -> RuleSet:
     sql = _BASKETS.format(join=_SCOPE_JOIN if scope else "", where=_SCOPE_WHERE if scope else "")
-    rows = session.execute(text(sql), {"scope": scope} if scope else {})
+    # The DB-API cursor itself: hundreds of thousands of rows, no per-row wrapping.
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    rows = raw.execute(sql, {"scope": scope} if scope else {})
     singles: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     customers = 0
