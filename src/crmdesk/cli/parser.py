@@ -12,6 +12,7 @@ from crmdesk.cli import (
     merge_commands,
     privacy_commands,
     report_command,
+    upsell_commands,
     user_commands,
 )
 from crmdesk.errors import AuditChainBroken, NotTraced
@@ -404,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge_commands.add_parsers(sub, _sub)
     privacy_commands.add_parsers(sub, _sub)
     user_commands.add_parsers(sub, _sub)
+    upsell_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser
