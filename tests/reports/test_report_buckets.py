@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from crmdesk.services.app import Crm
+from crmdesk.services.inputs import ContactPatch, LineInput
 from crmdesk.services.periods import Period
 from crmdesk.services.reports.buckets import Bucket, bucket_ranges, ranges_sql
 
@@ -43,3 +45,20 @@ def test_ranges_sql_numbers_the_buckets() -> None:
     sql, params = ranges_sql(buckets)
     assert sql == "b(i, lo, hi) AS (VALUES (0, :b_lo0, :b_hi0), (1, :b_lo1, :b_hi1))"
     assert params["b_hi0"] == params["b_lo1"] == buckets[1].start
+
+
+def test_ten_years_of_weeks_run_in_several_statements(crm: Crm) -> None:
+    """SQLite refuses a compound SELECT of over 500 parts; ten years of weeks is 522."""
+    anna = crm.contacts.create("person", ContactPatch(first_name="Anna", last_name="Aho"))
+    crm.activities.log(anna, "call", "long ago", at=datetime(2017, 3, 1, 12, tzinfo=UTC))
+    crm.activities.purchase(
+        anna, [LineInput("Widget", "1", "10")], at=datetime(2026, 3, 1, 12, tzinfo=UTC)
+    )
+    decade = Period(date(2016, 12, 31), date(2026, 12, 31))
+
+    activity = crm.reports.run("activity", decade, every="week")
+    sales = crm.reports.run("sales", decade, every="week")
+
+    assert len(activity.tables[0].rows) == len(sales.tables[0].rows) == 523
+    assert sum(row[-1] for row in activity.tables[0].rows) == 2
+    assert sum(row[2] for row in sales.tables[0].rows) == 1

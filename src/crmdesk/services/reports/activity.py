@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.stages import ActivityKind
@@ -14,26 +13,28 @@ from crmdesk.services.reports.base import (
     Series,
     Table,
 )
-from crmdesk.services.reports.buckets import bucket_ranges, per_bucket_sql
+from crmdesk.services.reports.buckets import bucket_ranges, per_bucket_rows
 
 
 def run(session: Session, query: ReportQuery) -> ReportResult:
     """Activities counted per kind and per month (or week) of the period."""
     buckets = bucket_ranges(query.period, query.every)
-    parts, params = [], {}
-    for kind in sorted(ActivityKind):
-        sql, params = per_bucket_sql(
+    labels = tuple(b.label for b in buckets)
+    rows = [
+        (labels[i], kind.value, n)
+        for kind in sorted(ActivityKind)
+        for i, n in per_bucket_rows(
+            session,
             buckets,
-            f"'{kind.value}' AS kind, count(*)",
+            "count(*)",
             "FROM activities a INDEXED BY ix_activities_live_kind_time "
             f"WHERE a.kind = '{kind.value}' AND a.deleted_at IS NULL"
             f"{query.visible_sql('a.contact_id')}",
             "a.occurred_at",
+            query.params(),
         )
-        parts.append(sql)  # the same buckets, so the same parameters
-    found = session.execute(text(" UNION ALL ".join(parts)), {**params, **query.params()})
-    labels = tuple(b.label for b in buckets)
-    rows = [(labels[i], kind, n) for i, kind, n in found if n]
+        if n
+    ]
     kinds = sorted({kind for _, kind, _ in rows})
     counts = {(bucket, kind): n for bucket, kind, n in rows}
     table_rows = tuple(

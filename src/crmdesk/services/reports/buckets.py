@@ -6,14 +6,19 @@ Two ways to put stored UTC moments into local months or weeks:
 SQL joins a handful of ranges to an index on the time column (no per-row
 conversion; about three times faster over a million rows, and
 exact across daylight-saving changes since each bound is converted alone).
-:func:`per_bucket_sql` reads each range on its own, for totals per bucket
+:func:`per_bucket_rows` reads each range on its own, for totals per bucket
 without any sort.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session
 
 from crmdesk.errors import ValidationError
 from crmdesk.services.periods import Period
@@ -84,23 +89,36 @@ def ranges_sql(buckets: tuple[Bucket, ...], name: str = "b") -> tuple[str, dict[
     return f"{name}(i, lo, hi) AS (VALUES {rows})", params
 
 
-def per_bucket_sql(
-    buckets: tuple[Bucket, ...], columns: str, source: str, column: str
-) -> tuple[str, dict[str, str | int]]:
+#: Buckets read by one statement: SQLite refuses a compound SELECT of over 500 parts
+#: (two years of weeks for both periods is 210; ten years, 1,044).
+MAX_PARTS = 250
+
+
+def per_bucket_rows(
+    session: Session,
+    buckets: tuple[Bucket, ...],
+    columns: str,
+    source: str,
+    column: str,
+    params: Mapping[str, object],
+) -> list[Row[Any]]:
     """One row of aggregates per bucket: ``i, columns`` over ``source`` in its range.
 
     ``source`` is ``FROM ... WHERE ...``; each bucket is its own indexed range
     read, stacked with UNION ALL. Unlike a join grouped by bucket, nothing is
     sorted: over a million rows that is several times faster.
     """
-    params: dict[str, str | int] = {}
-    parts = []
-    for i, bucket in enumerate(buckets):
-        params[f"lo{i}"], params[f"hi{i}"] = bucket.start, bucket.end
-        parts.append(
-            f"SELECT {i} AS i, {columns} {source} AND {column} >= :lo{i} AND {column} < :hi{i}"
-        )
-    return " UNION ALL ".join(parts), params
+    rows: list[Row[Any]] = []
+    for first in range(0, len(buckets), MAX_PARTS):
+        bounds: dict[str, object] = {}
+        parts = []
+        for i, bucket in enumerate(buckets[first : first + MAX_PARTS], start=first):
+            bounds[f"lo{i}"], bounds[f"hi{i}"] = bucket.start, bucket.end
+            parts.append(
+                f"SELECT {i} AS i, {columns} {source} AND {column} >= :lo{i} AND {column} < :hi{i}"
+            )
+        rows += session.execute(text(" UNION ALL ".join(parts)), {**params, **bounds}).all()
+    return rows
 
 
 def _days(label: str, every: str) -> tuple[date, date]:

@@ -23,7 +23,7 @@ from crmdesk.services.reports.base import (
     Series,
     Table,
 )
-from crmdesk.services.reports.buckets import bucket_ranges, per_bucket_sql
+from crmdesk.services.reports.buckets import bucket_ranges, per_bucket_rows
 from crmdesk.services.reports.sales_frame import Frame, Sums, pct_cell, purchases, sum_of
 from crmdesk.services.reports.sales_groups import group_view
 from crmdesk.services.reports.trend import (
@@ -91,14 +91,15 @@ def _bucket_sums(
 ) -> tuple[dict[int, Sums], set[str]]:
     """Purchases and their sum per bucket of both periods (in ``currency``, or in any
     when None), and the currencies seen."""
-    sql, params = per_bucket_sql(
+    rows = per_bucket_rows(
+        session,
         frame.current + frame.previous,
         "count(*), sum(a.amount_minor), sum(a.amount_minor * 1.0 * a.amount_minor), "
         "min(a.currency), max(a.currency)",
         purchases(query) + (" AND a.currency = :currency" if currency else ""),
         "a.occurred_at",
+        {**query.params(), "currency": currency},
     )
-    rows = session.execute(text(sql), {**params, **query.params(), "currency": currency}).all()
     sums = {i: Sums(n, total or 0, squares or 0.0) for i, n, total, squares, _, _ in rows if n}
     return sums, {c for *_, low, high in rows for c in (low, high) if c is not None}
 
