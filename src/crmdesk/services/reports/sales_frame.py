@@ -40,9 +40,6 @@ class Frame:
         """``WITH`` text for both periods' buckets (current first) and its parameters."""
         return ranges_sql(self.current + self.previous)
 
-    def is_current(self, i: int) -> bool:
-        return i < len(self.current)
-
 
 def purchases(query: ReportQuery) -> str:
     """FROM and WHERE for the live purchases with an amount (``a``) the user may see.
