@@ -207,3 +207,21 @@ class BulkRefused(PermissionDenied):
     """A delete or export over the bulk limit, by a role without the bulk permission."""
 
     exit_code = 42
+
+
+class QueryInvalid(ValidationError):
+    """A smart-list condition names an unknown field, a wrong operator or a bad value."""
+
+    exit_code = 56
+
+
+class UnknownList(NotFound):
+    """No saved list has the name (or id) given."""
+
+    exit_code = 57
+
+
+class ListNameTaken(CrmdeskError):
+    """Another saved list already has this name."""
+
+    exit_code = 58

@@ -17,7 +17,7 @@ from crmdesk.services.context import Context
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.services.views import FollowUpView
 from crmdesk.services.visibility import owner_scope, visible
-from crmdesk.store.models import FollowUp
+from crmdesk.store.models import Contact, FollowUp
 
 WHEN_CHOICES = ("overdue", "today", "upcoming", "open", "done", "all")
 
@@ -45,32 +45,11 @@ class FollowUpService:
         rec = Recurrence(recurrence) if recurrence in Recurrence._value2member_map_ else None
         if rec is None:
             raise ValidationError(f"'{recurrence}' is not a recurrence.")
-        now = utcnow()
         with self.ctx.write() as uow:
             uow.require(EDIT)
             contact = live_contact(uow.session, contact_id)
-            followup = FollowUp(
-                id=new_id(),
-                contact_id=contact.id,
-                deal_id=deal_id,
-                owner_id=owner_id or self.ctx.actor_id,
-                due_at=due,
-                text=text.strip(),
-                priority=prio.value,
-                recurrence=rec.value,
-                created_at=now,
-                updated_at=now,
-            )
-            uow.session.add(followup)
-            uow.session.flush()
-            uow.record(
-                "create",
-                "followup",
-                followup.id,
-                f"for {contact.display_name}",
-                {"due_at": [None, due], "text": [None, followup.text]},
-            )
-            return followup.id
+            owner = owner_id or self.ctx.actor_id
+            return schedule(uow, contact, due, text, prio.value, rec.value, deal_id, owner).id
 
     def complete(self, followup_id: str) -> str | None:
         """Tick a follow-up done; a recurring one spawns the next. Returns its id."""
@@ -224,6 +203,42 @@ class FollowUpService:
                 .order_by(FollowUp.due_at)
                 .limit(1)
             ).scalar_one_or_none()
+
+
+def schedule(
+    uow: UnitOfWork,
+    contact: Contact,
+    due: datetime,
+    text: str = "",
+    priority: str = "normal",
+    recurrence: str = "none",
+    deal_id: str | None = None,
+    owner_id: str | None = None,
+) -> FollowUp:
+    """Add a follow-up for a live ``contact`` in ``uow``, with its audit entry."""
+    now = utcnow()
+    followup = FollowUp(
+        id=new_id(),
+        contact_id=contact.id,
+        deal_id=deal_id,
+        owner_id=owner_id,
+        due_at=due,
+        text=text.strip(),
+        priority=priority,
+        recurrence=recurrence,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(followup)
+    uow.session.flush()
+    uow.record(
+        "create",
+        "followup",
+        followup.id,
+        f"for {contact.display_name}",
+        {"due_at": [None, due], "text": [None, followup.text]},
+    )
+    return followup
 
 
 def _open(uow: UnitOfWork, followup_id: str) -> FollowUp:

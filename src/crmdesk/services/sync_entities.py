@@ -36,6 +36,7 @@ from crmdesk.store.models import (
     OrderLine,
     Phone,
     Product,
+    SavedList,
     StageChange,
     Tag,
 )
@@ -58,6 +59,7 @@ SYNCED_MODELS: tuple[type[Base], ...] = (
     OrderLine,
     FollowUp,
     StageChange,
+    SavedList,
 )
 DERIVED = {
     "contacts": frozenset({"num", "display_name", "sort_key"}),
@@ -81,6 +83,7 @@ WRITE_ORDER = (
     "contact_tags",
     "custom_values",
     "stage_history",
+    "saved_lists",
 )
 
 
