@@ -173,14 +173,14 @@ def from_json(text: str) -> SmartQuery:
     try:
         data = json.loads(text)
         version = data["version"]
+        if version != VERSION:
+            raise QueryInvalid(
+                f"The saved query is of version {version}; this crmdesk reads {VERSION}."
+            )
         items = [(c["field"], c["op"], c.get("value")) for c in data["conditions"]]
         match = data.get("match", "all")
     except (ValueError, TypeError, KeyError) as exc:
         raise QueryInvalid("The saved query is not readable (damaged JSON).") from exc
-    if version != VERSION:
-        raise QueryInvalid(
-            f"The saved query is of version {version}; this crmdesk reads {VERSION}."
-        )
     conditions = []
     for field, op, value in items:
         if isinstance(value, dict):
