@@ -324,25 +324,23 @@ class ExportService:
         try:
             with self.ctx.write() as uow:
                 bulk = rows > bulk_limit(uow.session)
-                of = f" of {request.selection}" if request.selection else ""
-                uow.record(
-                    "export",
-                    request.kind,
-                    None,
-                    f"{rows:,} {request.kind}{of} to {target.name}",
-                    {
-                        "kind": request.kind,
-                        "format": request.format,
-                        "rows": rows,
-                        "file": str(target),
-                        "from": start.isoformat() if start else None,
-                        "to": end.isoformat() if end else None,
-                        "limit": request.limit,
-                        "selection": request.selection or None,
-                        "bulk": bulk,
-                        "watermark": marker.as_dict() if marker else None,
-                    },
-                )
+                changes = {
+                    "kind": request.kind,
+                    "format": request.format,
+                    "rows": rows,
+                    "file": str(target),
+                    "from": start.isoformat() if start else None,
+                    "to": end.isoformat() if end else None,
+                    "limit": request.limit,
+                    "bulk": bulk,
+                    "watermark": marker.as_dict() if marker else None,
+                }
+                of = ""
+                if request.selection:  # only some contacts: which ones
+                    changes["selection"] = request.selection
+                    of = f" of {request.selection}"
+                summary = f"{rows:,} {request.kind}{of} to {target.name}"
+                uow.record("export", request.kind, None, summary, changes)
                 if not request.overwrite and target.exists():
                     raise ExportError(f"{target} appeared while exporting; not overwriting it.")
                 os.replace(tmp, target)
