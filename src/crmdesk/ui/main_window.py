@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.idle_lock = IdleLock(
             self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
         )
+        # Whoever unlocked may be someone else, with other rights.
+        self.idle_lock.locked_changed.connect(lambda locked: locked or self.people.refresh())
         self.auto_backup = AutoBackup(crm, ops, settings.backup_keep, self)
         self.auto_backup.written.connect(self.show_message)
         self.auto_backup.failed.connect(self.show_message)
