@@ -4,6 +4,12 @@
 its own version number); relative dates stay relative in it, so a list is
 re-run live. Names are unique among live lists in the service, not by an
 index: two laptops that name a list alike offline must still sync.
+
+``ix_activities_live_kind_contact`` holds, for live activities only, what a
+list's conditions on activities and purchases read ("last purchase more than
+90 days ago", "total purchases > 500"): each is then one pass over the index
+of its kind without visiting the rows (a fifth to a sixth of the time over
+20,000 demo contacts).
 """
 
 from __future__ import annotations
@@ -18,4 +24,6 @@ STATEMENTS = [
         deleted_at TEXT
     )""",
     "CREATE INDEX ix_saved_lists_name ON saved_lists (name COLLATE NOCASE)",
+    "CREATE INDEX ix_activities_live_kind_contact ON activities"
+    " (kind, contact_id, occurred_at, currency, amount_minor) WHERE deleted_at IS NULL",
 ]
