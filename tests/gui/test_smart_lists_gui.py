@@ -79,6 +79,7 @@ def test_build_a_query_with_the_keyboard_save_it_and_pick_it(  # type: ignore[no
     _key(qtbot, dialog, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # + Add condition
     qtbot.waitUntil(lambda: len(dialog.condition_rows()) == 2)  # a mnemonic clicks animated
     second = dialog.condition_rows()[1]
+    qtbot.waitUntil(second.op.isVisible)  # a row added to a shown dialog shows on the next turn
     assert dialog.focusWidget() is second.field
     _type(qtbot, dialog, "tag")
     assert second.field.currentData() == "tag"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -123,8 +125,10 @@ class QueryBuilderDialog(FormDialog):
         row.remove_requested.connect(self._remove)
         previous = self.condition_rows()
         self.rows.insertWidget(self.rows.count() - 1, row)
-        if previous:
-            QWidget.setTabOrder(previous[-1].remove, row.field)
+        chain = [previous[-1].remove] if previous else []
+        chain += [*row.focus_chain(), self.add_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self._changed()
         return row
 

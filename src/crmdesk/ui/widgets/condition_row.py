@@ -125,6 +125,12 @@ class ConditionRow(QWidget):
         if condition is not None:
             self.set_condition(condition)
 
+    def focus_chain(self) -> list[QWidget]:
+        """The row's widgets in Tab order (hidden value editors are skipped by Qt)."""
+        editors = [self.text, self.choice, self.amount, self.unit, self.date]
+        editors += [self.date_from, self.date_to, self.low, self.high]
+        return [self.field, self.op, *editors, self.remove]
+
     def spec(self) -> sq.Field:
         return sq.FIELDS[self.field.currentData()]
 
