@@ -23,6 +23,7 @@ STEP_MODULES = [
     "v008_roles",
     "v009_privacy",
     "v010_search_merge",
+    "v011_saved_lists",
     "v012_suggestions",
 ]
 
