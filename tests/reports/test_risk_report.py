@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy import text
 from tests.reports.winloss_rows import Rows
 
 from crmdesk.services.app import Crm
@@ -131,3 +134,24 @@ def test_a_salesperson_sees_only_their_customers_at_risk(crm: Crm) -> None:
     assert [row[0] for row in crm.reports.run("risk", today=TODAY).tables[0].rows] == ["Mine"]
     with crm.db.reading() as session:
         assert len(at_risk_contacts(session, TODAY, owner=sam.id)) == 1
+
+
+def test_a_schema_6_database_gets_the_report_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent.parent / "fixtures" / "schema_v6.db", path)
+    crm = Crm.open(path, "fixture-passphrase", region="FI")
+    try:
+        with crm.db.reading() as session:
+            indexes = set(
+                session.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+                .scalars()
+                .all()
+            )
+        assert {"ix_activities_purchases", "ix_activities_complaints", "ix_contacts_deleted"} <= (
+            indexes
+        )
+        # The fixture's one customer bought once (a snow tyre): no rhythm yet.
+        assert crm.reports.run("risk", today=TODAY).findings[0].startswith("No customer has")
+        assert crm.reports.run("complaints", today=TODAY).tables[0].rows
+    finally:
+        crm.close()

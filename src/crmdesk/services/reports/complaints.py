@@ -32,7 +32,8 @@ from crmdesk.services.reports.base import (
 )
 from crmdesk.services.reports.buckets import bucket_labels, bucket_sql
 from crmdesk.services.reports.differences import MIN_GROUP, MIN_Z, median, rate_z
-from crmdesk.services.reports.scope import contacts_clause, owner_params
+from crmdesk.services.reports.scope import contact_ids_clause, display_names, owner_params
+from crmdesk.store.types import parse_utc
 
 AFTER_DAYS = 90
 BEFORE_DAYS = 365
@@ -42,7 +43,7 @@ REPEAT_COMPLAINTS = 2
 #: A stored UTC moment moved by some days, still in the stored text format.
 _SHIFTED = "strftime('%Y-%m-%dT%H:%M:%fZ', {column}, '{days:+d} days')"
 _COMPLAINTS = (
-    "FROM activities a JOIN contacts c ON c.id = a.contact_id "
+    "FROM activities a INDEXED BY ix_activities_complaints "
     "WHERE a.kind = 'complaint' AND a.deleted_at IS NULL AND {contacts}"
 )
 _PURCHASES = (
@@ -56,8 +57,8 @@ _PURCHASES = (
 _AROUND = """
 WITH q AS (
     SELECT a.contact_id, a.occurred_at AS at,
-           max({year_before}, min(c.created_at, (SELECT min(f.occurred_at)
-               FROM activities f WHERE f.contact_id = a.contact_id))) AS since,
+           max({year_before}, (SELECT min(f.occurred_at) FROM activities f
+               WHERE f.contact_id = a.contact_id)) AS since,
            (SELECT max(p.occurred_at) FROM activities p WHERE p.contact_id = a.contact_id
             AND p.kind = 'purchase' AND p.deleted_at IS NULL AND p.occurred_at < a.occurred_at)
                AS last_bought
@@ -77,7 +78,7 @@ def run(session: Session, query: ReportQuery) -> ReportResult:
     """Complaints opened and resolved per month (or week), open ones, repeat complainers."""
     start, end = query.period.bounds()
     params: dict[str, object] = {"start": start, "end": end, **owner_params(query.owner)}
-    complaints = _COMPLAINTS.format(contacts=contacts_clause(query.owner))
+    complaints = _COMPLAINTS.format(contacts=contact_ids_clause(query.owner, "a.contact_id"))
     labels = bucket_labels(query.period, query.every)
     opened, resolved = _per_bucket(session, query, complaints, params)
     rows = tuple(
@@ -183,21 +184,25 @@ def _repeat_complainers(
     """Contacts with two or more complaints in the twelve months up to the period's end."""
     end_day = query.period.end or query.today
     year_ago, _ = Period(end_day - timedelta(days=364), end_day).bounds()
-    rows = session.execute(
+    found = session.execute(
         text(
-            "SELECT c.display_name, count(*), "
-            "sum(a.status IN ('open', 'in_progress')), "
-            "date(max(a.occurred_at), 'localtime') "
+            "SELECT a.contact_id, count(*), sum(a.status IN ('open', 'in_progress')), "
+            "max(a.occurred_at) "
             f"{complaints} AND a.occurred_at >= :year_ago AND a.occurred_at < :end "
-            "GROUP BY c.id HAVING count(*) >= :repeat "
-            "ORDER BY count(*) DESC, max(a.occurred_at) DESC, c.display_name"
+            "GROUP BY a.contact_id HAVING count(*) >= :repeat"
         ),
         {**params, "year_ago": year_ago, "repeat": REPEAT_COMPLAINTS},
     ).all()
+    names = display_names(session, [row[0] for row in found])
+    rows = sorted(found, key=lambda row: names[row[0]])
+    rows.sort(key=lambda row: (row[1], row[3]), reverse=True)  # most, then latest first
     return Table(
         "Repeat complainers (two or more complaints in 12 months)",
         ("customer", "complaints", "still open", "last complaint"),
-        tuple(tuple(row) for row in rows),
+        tuple(
+            (names[contact_id], count, still_open, parse_utc(last).astimezone().date().isoformat())
+            for contact_id, count, still_open, last in rows
+        ),
     )
 
 

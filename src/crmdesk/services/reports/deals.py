@@ -52,15 +52,6 @@ _WORK = ", ".join(f"'{kind}'" for kind in WORK_KINDS)
 _TOUCH = ", ".join(f"'{kind}'" for kind in TOUCH_KINDS)
 
 
-def _closed(owner: str | None, joins: str = "") -> str:
-    """FROM and WHERE of the deals closed in the period (``d``) and their contacts (``c``)."""
-    return (
-        f"FROM deals d JOIN contacts c ON c.id = d.contact_id {joins} "
-        "WHERE d.deleted_at IS NULL AND d.stage IN ('won', 'lost') "
-        f"AND d.closed_at >= :start AND d.closed_at < :end AND {contacts_clause(owner)}"
-    )
-
-
 @dataclass(frozen=True)
 class ClosedDeal:
     """One deal closed in the period, with what each breakdown needs."""
@@ -110,51 +101,52 @@ def run(session: Session, query: ReportQuery) -> ReportResult:
 
 
 def closed_deals(session: Session, query: ReportQuery) -> list[ClosedDeal]:
-    """The deals won or lost in the period, on contacts the user may see."""
+    """The deals won or lost in the period, on contacts the user may see.
+
+    The work on a deal is the contact's calls, meetings, e-mails, visits and
+    notes while it was open; the response is the local calendar days from the
+    contact's creation to our first call, meeting, e-mail or visit.
+    """
     start, end = query.period.bounds()
     params = {"start": start, "end": end, "currency": main_currency(session)}
     params.update(owner_params(query.owner))
-    # Work on the deal: activities linked to it, and the contact's while it was open.
-    worked = (
-        "JOIN activities a ON a.contact_id = d.contact_id AND a.occurred_at < d.closed_at "
-        "AND (a.occurred_at >= d.created_at OR a.deal_id = d.id) "
-        f"AND a.deleted_at IS NULL AND a.kind IN ({_WORK})"
-    )
-    kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    for deal_id, kind, count in session.execute(
-        text(f"SELECT d.id, a.kind, count(*) {_closed(query.owner, worked)} GROUP BY d.id, a.kind"),
-        params,
-    ):
-        kinds[deal_id][kind] = count
-    # Response: local calendar days from the contact's creation to our first touch.
-    first_touch = (
-        "(SELECT min(a.occurred_at) FROM activities a WHERE a.contact_id = c.id "
-        f"AND a.occurred_at >= c.created_at AND a.deleted_at IS NULL AND a.kind IN ({_TOUCH}))"
-    )
+    # CROSS JOIN keeps the deals outermost: the planner would otherwise walk
+    # every call and e-mail through the kind index and look its deal up.
     rows = session.execute(
         text(
-            "SELECT d.id, d.stage = 'won', julianday(d.closed_at) - julianday(d.created_at), "
+            "SELECT d.stage = 'won', julianday(d.closed_at) - julianday(d.created_at), "
             "CASE WHEN d.currency = :currency THEN d.value_minor END, c.source, "
-            f"coalesce(u.display_name, ''), julianday(date({first_touch}, 'localtime')) "
-            "- julianday(date(c.created_at, 'localtime')) "
-            f"{_closed(query.owner, 'LEFT JOIN users u ON u.id = d.owner_id')} "
+            "coalesce(u.display_name, ''), "
+            "julianday(date((SELECT min(a.occurred_at) FROM activities a "
+            "WHERE a.contact_id = c.id AND a.occurred_at >= c.created_at "
+            f"AND a.deleted_at IS NULL AND a.kind IN ({_TOUCH})), 'localtime')) "
+            "- julianday(date(c.created_at, 'localtime')), "
+            "(SELECT group_concat(a.kind) FROM activities a WHERE a.contact_id = d.contact_id "
+            f"AND a.kind IN ({_WORK}) AND a.occurred_at >= d.created_at "
+            "AND a.occurred_at < d.closed_at AND a.deleted_at IS NULL) "
+            "FROM deals d CROSS JOIN contacts c LEFT JOIN users u ON u.id = d.owner_id "
+            "WHERE c.id = d.contact_id AND d.deleted_at IS NULL AND d.stage IN ('won', 'lost') "
+            f"AND d.closed_at >= :start AND d.closed_at < :end AND {contacts_clause(query.owner)} "
             "ORDER BY d.closed_at, d.id"
         ),
         params,
-    ).all()
-    return [
-        ClosedDeal(
-            won=bool(won),
-            days=max(0.0, days),
-            value=value,
-            source=source or "(no source)",
-            owner=owner or "(no owner)",
-            response=_response_band(response),
-            activities=sum(kinds[deal_id].values()),
-            main_kind=_main_kind(kinds[deal_id]),
+    )
+    deals = []
+    for won, days, value, source, owner, response, worked in rows:
+        kinds = Counter(worked.split(",") if worked else ())
+        deals.append(
+            ClosedDeal(
+                won=bool(won),
+                days=max(0.0, days),
+                value=value,
+                source=source or "(no source)",
+                owner=owner or "(no owner)",
+                response=_response_band(response),
+                activities=kinds.total(),
+                main_kind=_main_kind(kinds),
+            )
         )
-        for deal_id, won, days, value, source, owner, response in rows
-    ]
+    return deals
 
 
 def _response_band(days: float | None) -> str:

@@ -5,16 +5,18 @@ recency (days since the last purchase), frequency and monetary value (purchases
 and spend in the last twelve months), scored 1-5 by quintile (RFM), and their
 usual interval (the median gap between their purchases). A customer is at risk
 when the days silent are at least twice the usual interval and at least 30.
-The gaps come from one window query (LAG over each customer's purchases), so
-the report stays fast on millions of activities.
+One pass over a covering index of the purchases gathers each customer's
+purchase times, so the report stays fast on millions of activities.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
+from statistics import median
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -29,10 +31,16 @@ from crmdesk.services.reports.base import (
     Series,
     Table,
 )
-from crmdesk.services.reports.scope import contacts_clause, main_currency, owner_params, whole_money
-from crmdesk.store.types import parse_utc
+from crmdesk.services.reports.scope import (
+    contact_ids_clause,
+    display_names,
+    main_currency,
+    owner_params,
+    whole_money,
+)
 
 MIN_PURCHASES = 3
+DAY = 86_400.0
 #: At risk: silent this many times the usual interval...
 OVERDUE_FACTOR = 2.0
 #: ...and at least this many days.
@@ -45,56 +53,37 @@ OVERDUE_BANDS = (
     (4.0, "4x usual or more"),
 )
 
-# Each purchase with the gap since the customer's previous one, then per
-# customer: the count, first and last, spend, and the median gap (the middle
-# one or two of the gaps, ranked; the first purchase's gap is NULL and ranks first).
+# Per customer with three purchases or more: when they bought, and their spend
+# (all of it, and the last twelve months'), in the database's currency. The
+# covering index hands over the purchases customer by customer, so the GROUP BY
+# needs no sort and no activities or contacts row is read; the gaps and their
+# median are worked out in Python for these customers only. (A LAG window over
+# every purchase, then a sort by customer and gap for the median, took twice
+# the CPU of this whole report on a million activities.)
 _CUSTOMERS = """
-WITH bought AS (
-    SELECT contact_id AS cid, occurred_at AS at,
-           CASE WHEN currency = :currency THEN amount_minor ELSE 0 END AS amount,
-           julianday(occurred_at) - julianday(lag(occurred_at)
-               OVER (PARTITION BY contact_id ORDER BY occurred_at)) AS gap
-    FROM activities
-    WHERE kind = 'purchase' AND deleted_at IS NULL AND occurred_at < :end
-), ranked AS (
-    SELECT cid, at, amount, gap,
-           row_number() OVER (PARTITION BY cid ORDER BY gap) AS k,
-           count(*) OVER (PARTITION BY cid) AS n
-    FROM bought
-), customers AS (
-    SELECT cid, max(n) AS purchases, min(at) AS first, max(at) AS last,
-           coalesce(sum(amount), 0) AS total,
-           sum(at >= :year_ago) AS frequency,
-           coalesce(sum(CASE WHEN at >= :year_ago THEN amount END), 0) AS spend,
-           avg(CASE WHEN k IN (n / 2 + 1, (n + 1) / 2 + 1) THEN gap END) AS usual
-    FROM ranked WHERE n >= :min_purchases GROUP BY cid
-)
-SELECT c.id, c.display_name, p.last,
-       julianday(:end) - julianday(p.last), julianday(p.last) - julianday(p.first),
-       p.usual, p.frequency, p.spend, p.total
-FROM customers p JOIN contacts c ON c.id = p.cid
-WHERE {contacts}
+SELECT contact_id, group_concat(occurred_at),
+       sum(CASE WHEN currency = :currency THEN amount_minor ELSE 0 END),
+       sum(CASE WHEN currency = :currency AND occurred_at >= :year_ago
+           THEN amount_minor ELSE 0 END)
+FROM activities INDEXED BY ix_activities_purchases
+WHERE kind = 'purchase' AND deleted_at IS NULL AND occurred_at < :end AND {contacts}
+GROUP BY contact_id HAVING count(*) >= :min_purchases
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     """One regular customer's rhythm and value, as of the end of the period."""
 
     contact_id: str
-    name: str
     last_purchase: datetime
     days_silent: float
     usual_days: float
+    overdue: float  # days silent over the usual interval (a day at least)
     frequency: int
     spend: int
     value_a_year: float
     scores: tuple[int, int, int]  # recency, frequency, monetary: 1-5 by quintile
-
-    @property
-    def overdue(self) -> float:
-        """Days silent over the usual interval (a day at least)."""
-        return self.days_silent / max(self.usual_days, 1.0)
 
     @property
     def at_risk(self) -> bool:
@@ -104,36 +93,56 @@ class Customer:
 
 def regular_customers(session: Session, as_of: date, owner: str | None = None) -> list[Customer]:
     """Every visible customer with three or more purchases up to ``as_of``, scored."""
-    period = Period(as_of - timedelta(days=364), as_of)
-    year_ago, end = period.bounds()
+    year_ago, end = Period(as_of - timedelta(days=364), as_of).bounds()
+    assert year_ago is not None and end is not None
     params: dict[str, object] = {
         "end": end,
         "year_ago": year_ago,
         "currency": main_currency(session),
         "min_purchases": MIN_PURCHASES,
+        **owner_params(owner),
     }
-    params.update(owner_params(owner))
-    rows = session.execute(text(_CUSTOMERS.format(contacts=contacts_clause(owner))), params).all()
-    recency = _scores([-silent for _, _, _, silent, *_ in rows])
-    frequency = _scores([row[6] for row in rows])
-    monetary = _scores([row[7] for row in rows])
-    return [
-        Customer(
-            contact_id,
-            name,
-            parse_utc(last),
-            days_silent=silent,
-            usual_days=usual,
-            frequency=bought,
-            spend=spend,
-            # Spend over their active span plus one usual gap, a year at least.
-            value_a_year=total * 365 / max(365.0, span + usual),
-            scores=(r, f, m),
+    contacts = contact_ids_clause(owner, "contact_id")
+    rows = session.execute(text(_CUSTOMERS.format(contacts=contacts)), params)
+    end_at = datetime.fromisoformat(end).timestamp()
+    found = [(row, _rhythm(row[1].split(","), end_at, year_ago)) for row in rows]
+    recency = _scores([-rhythm[0] for _, rhythm in found])
+    frequency = _scores([rhythm[3] for _, rhythm in found])
+    monetary = _scores([row[3] for row, _ in found])
+    customers = []
+    for ((contact_id, times, total, spend), rhythm), r, f, m in zip(
+        found, recency, frequency, monetary, strict=True
+    ):
+        silent, span, usual, recent = rhythm
+        customers.append(
+            Customer(
+                contact_id,
+                datetime.fromisoformat(max(times.split(","))),
+                days_silent=silent,
+                usual_days=usual,
+                overdue=silent / max(usual, 1.0),
+                frequency=recent,
+                spend=spend,
+                # Spend over their active span plus one usual gap, a year at least.
+                value_a_year=total * 365 / max(365.0, span + usual),
+                scores=(r, f, m),
+            )
         )
-        for (contact_id, name, last, silent, span, usual, bought, spend, total), r, f, m in zip(
-            rows, recency, frequency, monetary, strict=True
-        )
-    ]
+    return customers
+
+
+def _rhythm(times: list[str], end_at: float, year_ago: str) -> tuple[float, float, float, int]:
+    """Days silent, days from first to last purchase, median gap in days, and
+    purchases since ``year_ago``, from purchase times (stored UTC text, any order)."""
+    times.sort()
+    moments = [datetime.fromisoformat(t).timestamp() for t in times]
+    gaps = [(later - earlier) / DAY for earlier, later in pairwise(moments)]
+    return (
+        (end_at - moments[-1]) / DAY,
+        (moments[-1] - moments[0]) / DAY,
+        median(gaps),
+        len(times) - bisect_left(times, year_ago),
+    )
 
 
 def at_risk_contacts(session: Session, today: date, owner: str | None = None) -> list[str]:
@@ -151,7 +160,7 @@ def _scores(values: Sequence[float]) -> list[int]:
 
 
 def _by_value(customers: Sequence[Customer]) -> list[Customer]:
-    return sorted(customers, key=lambda c: (-c.value_a_year, c.name, c.contact_id))
+    return sorted(customers, key=lambda c: (-c.value_a_year, c.contact_id))
 
 
 def run(session: Session, query: ReportQuery) -> ReportResult:
@@ -159,10 +168,11 @@ def run(session: Session, query: ReportQuery) -> ReportResult:
     currency = main_currency(session)
     customers = regular_customers(session, query.period.end or query.today, query.owner)
     at_risk = _by_value([c for c in customers if c.at_risk])
+    names = display_names(session, [c.contact_id for c in at_risk])
     unit = 10 ** currency_exponent(currency)
     rows = tuple(
         (
-            c.name,
+            names[c.contact_id],
             c.last_purchase.astimezone().date().isoformat(),
             int(c.days_silent),
             round(c.usual_days),
@@ -208,7 +218,7 @@ def run(session: Session, query: ReportQuery) -> ReportResult:
         )
         if customers
         else None,
-        findings=_findings(customers, at_risk, currency),
+        findings=_findings(customers, at_risk, names, currency),
     )
 
 
@@ -216,23 +226,26 @@ def _overdue_bands(
     customers: Sequence[Customer], unit: int
 ) -> tuple[tuple[str, int, int, float], ...]:
     """Customers, those at risk, and their value a year, per overdue band."""
-    rows = []
-    for index, (least, label) in enumerate(OVERDUE_BANDS):
-        upper = OVERDUE_BANDS[index + 1][0] if index + 1 < len(OVERDUE_BANDS) else float("inf")
-        inside = [c for c in customers if least <= c.overdue < upper]
-        rows.append(
-            (
-                label,
-                len(inside),
-                sum(c.at_risk for c in inside),
-                round(sum(c.value_a_year for c in inside) / unit, 2),
-            )
-        )
-    return tuple(rows)
+    starts = [least for least, _ in OVERDUE_BANDS]
+    counts = [0] * len(OVERDUE_BANDS)
+    at_risk = [0] * len(OVERDUE_BANDS)
+    values = [0.0] * len(OVERDUE_BANDS)
+    for c in customers:
+        band = bisect_right(starts, c.overdue) - 1
+        counts[band] += 1
+        at_risk[band] += c.at_risk
+        values[band] += c.value_a_year
+    return tuple(
+        (label, counts[i], at_risk[i], round(values[i] / unit, 2))
+        for i, (_, label) in enumerate(OVERDUE_BANDS)
+    )
 
 
 def _findings(
-    customers: Sequence[Customer], at_risk: Sequence[Customer], currency: str
+    customers: Sequence[Customer],
+    at_risk: Sequence[Customer],
+    names: dict[str, str],
+    currency: str,
 ) -> tuple[str, ...]:
     if not customers:
         return ("No customer has made three purchases yet, so there is no rhythm to compare.",)
@@ -248,7 +261,8 @@ def _findings(
         f"{len(at_risk):,} of {len(customers):,} regular customers (three or more purchases) "
         f"{verb} gone quiet: worth {worth} a year, silent at least twice their usual "
         "interval between purchases.",
-        f"The most valuable is {top.name} ({whole_money(top.value_a_year, currency)} a year), "
+        f"The most valuable is {names[top.contact_id]} "
+        f"({whole_money(top.value_a_year, currency)} a year), "
         f"silent {int(top.days_silent)} days against a usual {round(top.usual_days)}.",
     )
 
