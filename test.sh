@@ -13,4 +13,6 @@ echo "== ruff"
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+# One worker per CPU (pytest-xdist); a module's tests stay on one worker so its
+# servers and databases are built once. CRMDESK_TEST_WORKERS=0 runs in this process.
+.venv/bin/python -m pytest -n "${CRMDESK_TEST_WORKERS:-auto}" --dist loadscope "$@"

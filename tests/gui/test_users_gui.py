@@ -98,3 +98,25 @@ def test_owner_adds_a_user_and_a_role_in_the_dialog(qtbot, crm: Crm, ops) -> Non
     dialog.grab().save("/tmp/roles-users.png")
     dialog.findChild(QTabWidget).setCurrentIndex(1)
     dialog.grab().save("/tmp/roles-roles.png")
+
+
+def test_whoever_unlocks_a_shared_file_says_who_they_are(qtbot, window, crm: Crm) -> None:  # type: ignore[no-untyped-def]
+    _team(crm)
+    lock = window.idle_lock
+    lock.lock()
+    lock.screen.passphrase.setText("correct horse battery")
+    lock.screen.unlock_button.click()
+    qtbot.waitUntil(lambda: lock.who is not None and lock.who.isVisible())
+    lock.who.reject()  # nobody chose: the customers stay hidden
+    assert lock.locked and "Choose who is working" in lock.screen.problem.text()
+
+    lock.screen.passphrase.setText("correct horse battery")
+    lock.screen.unlock_button.click()
+    qtbot.waitUntil(lambda: lock.who is not None and lock.who.people.count() == 3)
+    who = lock.who
+    who.people.setCurrentRow(0)  # Alma Niemi, accountant, no PIN
+    with qtbot.waitSignal(lock.locked_changed, timeout=30_000):
+        who.accept()
+    assert not lock.locked and crm.users.current().username == "alma"
+    qtbot.waitUntil(lambda: "Alma Niemi (accountant)" in window.people.label.text())
+    assert not window.delete_action.isEnabled()  # the owner's rights did not come back

@@ -78,6 +78,27 @@ def test_init_user_add_list_disable_and_token_revoke(capsys, monkeypatch, tmp_pa
         db.close()
 
 
+def test_custom_roles_from_the_command_line(capsys, monkeypatch, tmp_path):
+    data = tmp_path / "srv"
+    _run(capsys, "init", "--data", str(data))
+    code, out, _ = _run(
+        capsys, "role", "add", "viewer", "--allow", "view", "--allow", "export", "--data", str(data)
+    )
+    assert (code, out) == (0, "Added role 'viewer': view, export.\n")
+    assert _add(capsys, monkeypatch, data, "vera", "viewer")[:2] == (0, "Added viewer 'vera'.\n")
+    listed = _run(capsys, "role", "list", "--data", str(data))[1].splitlines()
+    assert [line.split()[:2] for line in listed] == [
+        ["owner", "built-in"],
+        ["salesperson", "built-in"],
+        ["accountant", "built-in"],
+        ["viewer", "custom"],
+    ]
+    code, _, err = _run(capsys, "role", "remove", "viewer", "--data", str(data))
+    assert code != 0 and "still have the role 'viewer'" in err
+    code, _, err = _add(capsys, monkeypatch, data, "max", "boss")
+    assert code != 0 and "'boss' is not a role; choose one of owner" in err
+
+
 def test_environment_chooses_the_data_folder(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("CRMDESK_SERVER_DATA", str(tmp_path / "from-env"))
     monkeypatch.delenv("CRMDESK_DATABASE_URL", raising=False)
@@ -136,8 +157,8 @@ def test_help_and_usage_errors_in_a_real_process():
     serve_help = subprocess.run([*command, "serve", "--help"], capture_output=True, text=True)
     for option in ("--workers", "--ssl-certfile", "--ssl-keyfile", "--database-url", "--data"):
         assert option in serve_help.stdout
-    bad = subprocess.run([*command, "user", "add", "x", "--role", "boss"], capture_output=True)
-    assert bad.returncode == 2 and b"invalid choice" in bad.stderr
+    bad = subprocess.run([*command, "user", "add", "x"], capture_output=True)
+    assert bad.returncode == 2 and b"arguments are required: --role" in bad.stderr
 
 
 def test_serve_runs_the_app_on_the_given_port(capsys, monkeypatch, tmp_path):

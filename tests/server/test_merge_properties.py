@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmdesk.domain.permissions import BUILTIN_ROLES
 from crmdesk.server import accounts, feeds, merge
 from crmdesk.server.storage import ServerDatabase, resolve_url
 from crmdesk.sync.hlc import Clock
@@ -84,7 +85,7 @@ def _check(db, offsets, operations):
             return
         laptop.seq += 1
         batch = list(laptop.outbox.values())
-        who = accounts.Principal(user, laptop.node, "-")
+        who = accounts.Principal(user, laptop.node, "-", BUILTIN_ROLES[user.role])
         request = PushRequest(laptop.node, f"{laptop.node}{laptop.seq}", laptop.seq, batch)
         merge.push(db, who, request, accounts.now_ms())
         pushed.extend(batch)

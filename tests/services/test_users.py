@@ -205,3 +205,17 @@ def test_a_schema_6_file_gains_pins_and_roles(tmp_path: Path) -> None:
         assert crm.users.policy().bulk_limit == 500
     finally:
         crm.close()
+
+
+def test_the_shared_settings_are_the_owners(shop: Crm) -> None:
+    shop.users.add("sam", "Sam Berg", "salesperson")
+    shop.users.sign_in("sam")
+    shop.change_defaults(region="FI", currency="EUR")  # unchanged: nothing to refuse
+    with pytest.raises(PermissionDenied, match="salesperson"):
+        shop.change_defaults(currency="SEK")
+    with pytest.raises(PermissionDenied):
+        shop.save_setting("bulk_limit", "1000000")
+    assert shop.stored_settings()["currency"] == "EUR"
+    shop.users.sign_in("olga")
+    shop.change_defaults(currency="SEK")
+    assert shop.stored_settings()["currency"] == "SEK"

@@ -24,8 +24,15 @@ CLERK_PIN = "1357"  # as in fixtures/make_schema_fixtures.py
 def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     shutil.copy(FIXTURES / f"schema_v{version}.db", path)
-    crm = Crm.open(path, PASSPHRASE, region="FI")
+    keyed_by_passphrase = not (FIXTURES / f"schema_v{version}.db.keys").exists()
+    said: list[str] = []
+    crm = Crm.open(path, PASSPHRASE, region="FI", notice=said.append)
     try:
+        upgraded = version < migrations.LATEST_VERSION
+        assert [s.split(" (")[0] for s in said] == [
+            *(["Upgrading old.db"] if upgraded else []),
+            *(["Re-encrypting old.db"] if keyed_by_passphrase else []),
+        ]
         assert crm.db.schema_version() == migrations.LATEST_VERSION
         card = crm.queries.card(PERSON)
         assert card.display_name == "Aarne Äijälä"
@@ -77,6 +84,9 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
             assert crm.users.policy().bulk_limit == 250
     finally:
         crm.close()
+    said.clear()
+    Crm.open(path, PASSPHRASE, notice=said.append).close()
+    assert said == []  # upgraded once: the next unlock is quiet
     backups = list(tmp_path.glob(f"old.db.schema{version}*.bak"))
     assert bool(backups) == (version < migrations.LATEST_VERSION)
     if backups:

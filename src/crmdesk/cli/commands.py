@@ -54,7 +54,13 @@ def run_command(args: argparse.Namespace, db_path: Path) -> int:
     ):
         output.say(args, {"handed_to_running_window": True}, "Shown in the running crmdesk window.")
         return 0
-    crm = Crm.open(db_path, read_passphrase(confirm=False), region=region, currency=args.currency)
+    crm = Crm.open(
+        db_path,
+        read_passphrase(confirm=False),
+        region=region,
+        currency=args.currency,
+        notice=lambda doing: print(doing, file=sys.stderr, flush=True),
+    )
     try:
         user_commands.sign_in(crm, args.as_user)
         key = args.command if not getattr(args, "action", None) else f"{args.command} {args.action}"

@@ -19,10 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Row, func, select, update
 
 from crmdesk.errors import NotFound, ValidationError
-from crmdesk.server import tables
+from crmdesk.server import roles, tables
 from crmdesk.server.errors import Unauthorized
 from crmdesk.server.storage import ServerDatabase
-from crmdesk.sync.protocol import ROLES, LoginResponse
+from crmdesk.sync.protocol import LoginResponse
 
 DEFAULT_TOKEN_DAYS = 30
 MIN_PASSWORD_LENGTH = 8
@@ -44,11 +44,13 @@ class User:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who sent a request: the user behind a valid token, and the node it was issued to."""
+    """Who sent a request: the user behind a valid token, the node it was issued
+    to, and what the user's role grants."""
 
     user: User
     node: str
     token_sha256: str
+    permissions: frozenset[str]
 
 
 def now_ms() -> int:
@@ -82,13 +84,14 @@ def _check_username(username: str) -> str:
 def add_user(db: ServerDatabase, username: str, password: str, role: str) -> User:
     """Create an account; ``ValidationError`` for a bad name, role, password or a duplicate."""
     name = _check_username(username)
-    if role not in ROLES:
-        raise ValidationError(f"'{role}' is not a role; choose one of {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
     user = User(str(uuid.uuid4()), name, role, False, now_ms())
     password_hash = _hasher.hash(password)
     with db.writing() as conn:
+        if roles.grants(conn, role) is None:
+            known = ", ".join(roles.role_names(conn))
+            raise ValidationError(f"'{role}' is not a role; choose one of {known}.")
         if _find(conn, name) is not None:
             raise ValidationError(f"A user named '{name}' already exists.")
         conn.execute(
@@ -199,7 +202,9 @@ def authenticate(db: ServerDatabase, token: str) -> Principal:
     if row.disabled:
         raise Unauthorized("This account is disabled; ask the shop owner.")
     user = User(row.id, row.username, row.role, False, 0)
-    return Principal(user, row.node, digest)
+    with db.reading() as conn:
+        granted = roles.grants(conn, row.role) or frozenset()
+    return Principal(user, row.node, digest, granted)
 
 
 def logout(db: ServerDatabase, principal: Principal) -> None:

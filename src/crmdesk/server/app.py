@@ -28,7 +28,6 @@ from crmdesk.server import accounts, audit_chains, feeds, merge, openapi, rights
 from crmdesk.server.errors import (
     ApiError,
     DatabaseUnavailable,
-    Forbidden,
     Malformed,
     ProtocolMismatch,
     TooLarge,
@@ -206,8 +205,7 @@ def create_app(
     async def push(request: Request) -> Response:
         credentials = await bearer(request)
         who = await run_in_threadpool(accounts.authenticate, db, _bearer(credentials))
-        if who.user.role not in rights.PUSH_ROLES:
-            raise Forbidden(f"The {who.user.role} role may read but not change data.")
+        rights.check_may_push(who)
         data = await read_json(request)
         changes = data.get("changes") if isinstance(data, dict) else None
         if isinstance(changes, list) and len(changes) > MAX_BATCH_CHANGES:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from crmdesk.config import paths
 from crmdesk.domain.clock import format_local, parse_when
+from crmdesk.domain.permissions import PERMISSIONS
 from crmdesk.errors import AuditChainBroken, CrmdeskError, ValidationError
-from crmdesk.server import accounts, audit_chains, restore
+from crmdesk.server import accounts, audit_chains, restore, roles
 from crmdesk.server.accounts import DEFAULT_TOKEN_DAYS
 from crmdesk.server.storage import ServerDatabase, describe, resolve_url
-from crmdesk.sync.protocol import ROLES
 
 PROG = "crmdesk-server"
 EXIT_USAGE = 2
@@ -69,13 +69,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = user.add_parser("add", parents=[where], help="create an account")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--role",
+        required=True,
+        help="owner, salesperson, accountant, or a custom role ('role add')",
+    )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user.add_parser("list", parents=[where], help="list accounts")
     for action, text in (("disable", "disable an account"), ("enable", "enable it again")):
         user.add_parser(action, parents=[where], help=text).add_argument("name")
+
+    role = commands.add_parser("role", help="custom roles").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    role_add = role.add_parser(
+        "add", parents=[where], help="make a role granting chosen permissions"
+    )
+    role_add.add_argument("name", help="1 to 16 characters, no spaces")
+    role_add.add_argument(
+        "--allow",
+        action="append",
+        required=True,
+        metavar="PERMISSION",
+        help=f"one of: {', '.join(PERMISSIONS)} (repeat for several)",
+    )
+    role.add_parser("list", parents=[where], help="list roles and what they grant")
+    role.add_parser("remove", parents=[where], help="remove a custom role nobody has").add_argument(
+        "name"
+    )
 
     restore = commands.add_parser(
         "restore",
@@ -201,6 +224,16 @@ def _administer(args: argparse.Namespace, db: ServerDatabase) -> int:
     elif key in ("user disable", "user enable"):
         user = accounts.set_disabled(db, args.name, args.action == "disable")
         print(f"'{user.username}' is now {'disabled' if user.disabled else 'enabled'}.")
+    elif key == "role add":
+        made = roles.add_role(db, args.name, args.allow, accounts.now_ms())
+        print(f"Added role '{made.name}': {', '.join(made.permissions)}.")
+    elif key == "role list":
+        for info in roles.list_roles(db):
+            kind = "built-in" if info.builtin else "custom"
+            print(f"{info.name:<16} {kind:<9} {', '.join(info.permissions)}")
+    elif key == "role remove":
+        roles.remove_role(db, args.name)
+        print(f"Removed role '{args.name}'.")
     elif key == "audit verify":
         return _audit_verify(db, args.node)
     else:

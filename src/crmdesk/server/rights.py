@@ -17,13 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from crmdesk.domain.permissions import (
-    BUILTIN_ROLES,
     DELETE,
     EDIT,
     MANAGE_USERS,
     PERMISSION_LABELS,
     PURGE,
-    role_allows,
 )
 from crmdesk.server.accounts import Principal
 from crmdesk.server.errors import Forbidden
@@ -31,21 +29,24 @@ from crmdesk.sync.protocol import DELETED, PURGED, Change
 
 #: Tables whose rows only an account that manages users may push.
 ACCOUNT_ENTITIES = frozenset({"users", "roles"})
-#: Roles that may push at all.
-PUSH_ROLES = tuple(role for role, grants in BUILTIN_ROLES.items() if EDIT in grants)
 
 
 def require(who: Principal, permission: str) -> None:
     """Raise :class:`Forbidden` unless the account's role grants ``permission``."""
-    if not role_allows(who.user.role, permission):
+    if permission not in who.permissions:
         what = PERMISSION_LABELS.get(permission, permission)
         raise Forbidden(f"The {who.user.role} role may not {what}.")
 
 
+def check_may_push(who: Principal) -> None:
+    """Refuse an account whose role may read but not change data."""
+    if EDIT not in who.permissions:
+        raise Forbidden(f"The {who.user.role} role may read but not change data.")
+
+
 def check_push(who: Principal, changes: Iterable[Change]) -> None:
     """Refuse a batch holding a change the account's role may not make."""
-    if who.user.role not in PUSH_ROLES:
-        raise Forbidden(f"The {who.user.role} role may read but not change data.")
+    check_may_push(who)
     for change in changes:
         if change.entity in ACCOUNT_ENTITIES:
             require(who, MANAGE_USERS)

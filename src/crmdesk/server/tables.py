@@ -59,6 +59,15 @@ users = Table(
     Column("created_ms", BigInteger, nullable=False),
 )
 
+#: Custom roles (schema 4): ``permissions`` is a space-separated list.
+roles = Table(
+    "roles",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("permissions", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
 tokens = Table(
     "tokens",
     metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,10 +148,17 @@ class Crm:
 
     @classmethod
     def open(
-        cls, path: Path, passphrase: str, *, region: str | None = None, currency: str | None = None
+        cls,
+        path: Path,
+        passphrase: str,
+        *,
+        region: str | None = None,
+        currency: str | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> Crm:
-        """Unlock an existing database."""
-        return cls(Database.open(path, passphrase), region=region, currency=currency)
+        """Unlock an existing database; ``notice`` hears of a long one-time upgrade."""
+        db = Database.open(path, passphrase, notice=notice)
+        return cls(db, region=region, currency=currency)
 
     @classmethod
     def recover(

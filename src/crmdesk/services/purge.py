@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from crmdesk.services import sync_capture
 from crmdesk.services.sync_entities import DELETED, WRITE_ORDER, spec
+from crmdesk.store import fts
 from crmdesk.store.database import Database
 
 #: The pseudo-field of a row removed for good: ``true`` (purged from the trash) or
@@ -101,6 +102,7 @@ def remove(session: Session, rows: RowSet, *, send: str | bool | None = None) ->
         nums = _ids(session, "SELECT num FROM contacts WHERE id IN ({marks})", contacts)
         if nums:
             session.execute(text(f"DELETE FROM contact_fts WHERE rowid IN ({', '.join(nums)})"))
+        fts.scrub(session)
     removed = 0
     for entity in reversed(WRITE_ORDER):
         for row_id in sorted(rows.get(entity, ())):

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crmdesk.domain.permissions import MANAGE_USERS
 from crmdesk.services import audit, sync_capture
 from crmdesk.services.permissions import require
 from crmdesk.store import fts
@@ -46,11 +47,16 @@ class UnitOfWork:
         require(self.session, self.actor_id, permission)
 
     def set_setting(self, key: str, value: str) -> None:
-        """Keep a setting inside the database (audited when it changes)."""
+        """Keep a setting inside the database (audited when it changes).
+
+        The file's settings are shared by everyone using it, so changing one
+        needs the owner's right to manage users.
+        """
         row = self.session.get(Setting, key)
         old = row.value if row else None
         if old == value:
             return
+        self.require(MANAGE_USERS)
         if row is None:
             self.session.add(Setting(key=key, value=value))
         else:

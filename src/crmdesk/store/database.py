@@ -99,13 +99,23 @@ class Database:
         return cls(path, cipher.data_key_literal(data_key), data_key)
 
     @classmethod
-    def open(cls, path: Path, passphrase: str, *, migrate: bool = True) -> Database:
+    def open(
+        cls,
+        path: Path,
+        passphrase: str,
+        *,
+        migrate: bool = True,
+        notice: Callable[[str], None] | None = None,
+    ) -> Database:
         """Unlock an existing database, upgrading its schema if it is older.
 
         The file is copied aside before an upgrade, so a failed one loses nothing.
         A file still keyed by its passphrase (made before key files) moves to a
         data key here, by one ``PRAGMA rekey``, unless ``migrate`` is False.
+        ``notice`` is told, in a sentence, before either of these one-time jobs:
+        on a large file they take minutes, and the user should know why.
         """
+        tell = notice or (lambda _doing: None)
         path = _existing(path)
 
         def accept(conn: Any) -> None:
@@ -135,9 +145,18 @@ class Database:
         try:
             version = migrations.current_version(conn)
             if migrate and version < migrations.LATEST_VERSION:
+                tell(
+                    f"Upgrading {path.name} ({_size(path)}) for this version of crmdesk, "
+                    "after keeping a copy of it. This happens once; a large file takes minutes."
+                )
                 _copy_aside(conn, path, version)
                 migrations.migrate(conn)
             if migrate and data_key is None:
+                tell(
+                    f"Re-encrypting {path.name} ({_size(path)}) under a new key file, so its "
+                    "passphrase can change in a moment. This happens once; "
+                    "a large file takes minutes."
+                )
                 data_key = _move_to_data_key(conn, path, passphrase)
                 key = cipher.data_key_literal(data_key)
         finally:
@@ -311,6 +330,16 @@ def raw_key(path: Path, passphrase: str) -> str:
     if cipher.uses_data_key(path):
         return cipher.data_key_literal(keyfile.load(path).unwrap_passphrase(passphrase, path))
     return _passphrase_key(path, passphrase)
+
+
+def _size(path: Path) -> str:
+    """A file's size for a sentence: ``840 KB``, ``12 MB``, ``5.2 GB``."""
+    size = path.stat().st_size
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    if size < 1_000_000_000:
+        return f"{size / 1_000_000:.0f} MB"
+    return f"{size / 1_000_000_000:.1f} GB"
 
 
 def _move_to_data_key(conn: Any, path: Path, passphrase: str) -> bytes:

@@ -105,7 +105,6 @@ MAX_BATCH_CHANGES = 5000
 MAX_PAGE = 5000
 MAX_SNAPSHOT_ROWS = 20000
 MAX_BODY_BYTES = 8 * 1024 * 1024
-ROLES = ("owner", "salesperson", "accountant")
 
 #: Error codes of ``ErrorBody.code``.
 ERROR_CODES = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
@@ -153,3 +154,20 @@ def percent(basis_points: int) -> str:
     whole, rest = divmod(basis_points, 100)
     text = str(whole) if not rest else f"{basis_points / 100:g}"
     return f"{text.replace('.', locale().decimalPoint())}\u00a0%"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``1,234`` or ``1,234.50`` with the locale's group separator and decimal mark."""
+    if decimals == 0 and abs(value) < 2**62:  # Qt's integers are 64-bit
+        return locale().toString(round(value))
+    return locale().toString(float(value), "f", decimals)
+
+
+def decimals_needed(values: Iterable[float], most: int = 2) -> int:
+    """The fewest decimals (up to ``most``) that show every one of ``values`` exactly."""
+    numbers = list(values)
+    for places in range(most):
+        scale = 10**places
+        if all(abs(v * scale - round(v * scale)) < 1e-9 for v in numbers):
+            return places
+    return most

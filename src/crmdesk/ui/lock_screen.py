@@ -1,5 +1,6 @@
 """Idle auto-lock: after some minutes without a key press or mouse move, the main
-window hides everything behind a lock screen until the passphrase is typed.
+window hides everything behind a lock screen until the passphrase is typed (and,
+in a file several people use, until whoever came back says who they are).
 
 While locked, the window shows only the lock screen: other windows (dialogs,
 the screen pop) are hidden, the menus, shortcuts and status bar are off, and
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from crmdesk.errors import WrongPassphrase
 from crmdesk.services.app import Crm
 from crmdesk.ui.dialogs.passphrase import password_field
+from crmdesk.ui.dialogs.sign_in import SignInDialog
 from crmdesk.ui.ops import Ops, describe
 from crmdesk.ui.widgets.common import error_label, muted, set_invalid, show_error, title_label
 from crmdesk.ui.widgets.icons import app_icon
@@ -98,6 +100,7 @@ class IdleLock(QObject):
         self._hidden: list[QWidget] = []
         self._disabled: list[QAction] = []
         self._waiting: list[Callable[[], None]] = []
+        self.who: SignInDialog | None = None  # "Who is working?" while it is open
         self.screen = LockScreen(db_name)
         self.screen.unlock_requested.connect(self._try_unlock)
         self._stack = QStackedWidget()
@@ -163,7 +166,30 @@ class IdleLock(QObject):
     def _try_unlock(self, passphrase: str) -> None:
         self.screen.unlock_button.setEnabled(False)
         crm = self._crm
-        self._ops.read(lambda: crm.check_passphrase(passphrase), self._unlocked, self._refused)
+
+        def check() -> bool:
+            crm.check_passphrase(passphrase)
+            return crm.users.needs_sign_in()
+
+        self._ops.read(check, self._passphrase_right, self._refused)
+
+    def _passphrase_right(self, ask_who: bool) -> None:
+        """In a file several people use, whoever comes back says who they are."""
+        if not ask_who:
+            self._unlocked()
+            return
+        self.who = SignInDialog(self._crm, self._ops, self._window)
+        self.who.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.who.accepted.connect(self._unlocked)
+        self.who.rejected.connect(self._not_signed_in)
+        self.who.open()
+
+    def _not_signed_in(self) -> None:
+        self.who = None
+        self.screen.unlock_button.setEnabled(True)
+        self.screen.passphrase.clear()
+        self.screen.show_problem("Choose who is working to see the customers again.")
+        self.screen.passphrase.setFocus()
 
     def _refused(self, exc: BaseException) -> None:
         self.screen.unlock_button.setEnabled(True)
@@ -175,6 +201,7 @@ class IdleLock(QObject):
         self.screen.passphrase.setFocus()
 
     def _unlocked(self, _result: object = None) -> None:
+        self.who = None
         self.screen.unlock_button.setEnabled(True)
         self.screen.passphrase.clear()
         self.locked = False

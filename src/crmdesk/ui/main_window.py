@@ -39,6 +39,7 @@ from crmdesk.ui.panes.contacts import ContactsPane
 from crmdesk.ui.panes.followups import FollowUpsPane
 from crmdesk.ui.pop_endpoint import PopEndpoint, Reply
 from crmdesk.ui.reminders import Reminders
+from crmdesk.ui.reports.menu import ReportsMenu
 from crmdesk.ui.screen_pop import ScreenPop
 from crmdesk.ui.sync_control import SyncControl
 from crmdesk.ui.user_control import UserControl
@@ -117,6 +118,8 @@ class MainWindow(QMainWindow):
         self.idle_lock = IdleLock(
             self, crm, ops, settings.idle_lock_minutes, db_name or crm.db.path.name
         )
+        # Whoever unlocked may be someone else, with other rights.
+        self.idle_lock.locked_changed.connect(lambda locked: locked or self.people.refresh())
         self.auto_backup = AutoBackup(crm, ops, settings.backup_keep, self)
         self.auto_backup.written.connect(self.show_message)
         self.auto_backup.failed.connect(self.show_message)
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
         )
         self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
         self._action(view, "&Leads to review…", self.open_review, tip="Leads untouched for months")
+        self.reports = ReportsMenu(self)
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, inspect, select, update
 
 from crmdesk.server import tables
 
-STEP_MODULES = ["v001_initial", "v002_entity_summaries", "v003_audit_chains"]
+STEP_MODULES = ["v001_initial", "v002_entity_summaries", "v003_audit_chains", "v004_roles"]
 LATEST_VERSION = len(STEP_MODULES)
 
 

@@ -22,6 +22,7 @@ STEP_MODULES = [
     "v007_row_clocks",
     "v008_roles",
     "v009_privacy",
+    "v010_search_merge",
     "v013_insight_indexes",
 ]
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from crmdesk.config import paths
 from crmdesk.config.settings import Settings, save_settings
 from crmdesk.domain.money import KNOWN
+from crmdesk.domain.permissions import MANAGE_USERS
 from crmdesk.services.app import Crm
 from crmdesk.ui.dialogs.base import FormDialog
 from crmdesk.ui.ops import ChangeSet, Ops, describe
@@ -80,6 +81,10 @@ class SettingsDialog(FormDialog):
         data_form.addRow("Default phone &region:", self.region)
         data_form.addRow(muted("Numbers typed without a country code belong to this country."))
         data_form.addRow("Default &currency:", self.currency)
+        if not crm.users.may(MANAGE_USERS):
+            self.region.setEnabled(False)
+            self.currency.setEnabled(False)
+            data_form.addRow(muted("Only the owner can change these."))
 
         looks = QGroupBox("This computer")
         looks_form = QFormLayout(looks)

@@ -94,12 +94,16 @@ class UnlockDialog(QDialog):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(self.fontMetrics().height() // 2)
         self.progress.hide()
+        self.doing = muted("")
+        self.doing.setWordWrap(True)
+        self.doing.hide()
 
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addLayout(header)
         layout.addWidget(self.pages)
         layout.addWidget(self.progress)
+        layout.addWidget(self.doing)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
         ops.read(keyring_store.available, self._keyring_checked)
 
@@ -315,8 +319,11 @@ class UnlockDialog(QDialog):
         remember = offered and self.remember.isChecked()
         region = self._region
 
+        def notice(doing: str) -> None:  # on the worker: shown by the GUI thread
+            self._ops.post(lambda: self._set_busy(True, doing))
+
         def work() -> Crm:
-            crm = Crm.open(path, passphrase, region=region)
+            crm = Crm.open(path, passphrase, region=region, notice=notice)
             if remember:
                 keyring_store.remember(path, passphrase)
             elif offered:
@@ -375,6 +382,8 @@ class UnlockDialog(QDialog):
         self._busy = busy
         self.progress.setVisible(busy)
         self.progress.setToolTip(doing)
+        self.doing.setText(doing)
+        self.doing.setVisible(busy and bool(doing))
         self.pages.setEnabled(not busy)
         if not busy:
             self._check_create()
