@@ -270,7 +270,8 @@ def _findings(
 SPEC = ReportSpec(
     name="risk",
     title="Customers at risk",
-    description="Regular customers (three or more purchases) who have been silent at least "
-    "twice as long as usual, with recency, frequency and spend scored 1-5 (RFM).",
+    description="Regular customers (three or more purchases) who, on the last day of the "
+    "period, have been silent at least twice as long as usual, with recency, frequency and "
+    "spend scored 1-5 (RFM).",
     run=run,
 )
