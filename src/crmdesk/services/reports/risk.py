@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
@@ -110,14 +110,14 @@ def regular_customers(session: Session, as_of: date, owner: str | None = None) -
     frequency = _scores([rhythm[3] for _, rhythm in found])
     monetary = _scores([row[3] for row, _ in found])
     customers = []
-    for ((contact_id, times, total, spend), rhythm), r, f, m in zip(
+    for ((contact_id, _, total, spend), rhythm), r, f, m in zip(
         found, recency, frequency, monetary, strict=True
     ):
-        silent, span, usual, recent = rhythm
+        silent, span, usual, recent, last = rhythm
         customers.append(
             Customer(
                 contact_id,
-                datetime.fromisoformat(max(times.split(","))),
+                datetime.fromtimestamp(last, UTC),
                 days_silent=silent,
                 usual_days=usual,
                 overdue=silent / max(usual, 1.0),
@@ -131,9 +131,12 @@ def regular_customers(session: Session, as_of: date, owner: str | None = None) -
     return customers
 
 
-def _rhythm(times: list[str], end_at: float, year_ago: str) -> tuple[float, float, float, int]:
-    """Days silent, days from first to last purchase, median gap in days, and
-    purchases since ``year_ago``, from purchase times (stored UTC text, any order)."""
+def _rhythm(
+    times: list[str], end_at: float, year_ago: str
+) -> tuple[float, float, float, int, float]:
+    """Days silent, days from first to last purchase, median gap in days,
+    purchases since ``year_ago`` and the last purchase (epoch seconds), from
+    purchase times (stored UTC text, any order)."""
     times.sort()
     moments = [datetime.fromisoformat(t).timestamp() for t in times]
     gaps = [(later - earlier) / DAY for earlier, later in pairwise(moments)]
@@ -142,6 +145,7 @@ def _rhythm(times: list[str], end_at: float, year_ago: str) -> tuple[float, floa
         (moments[-1] - moments[0]) / DAY,
         median(gaps),
         len(times) - bisect_left(times, year_ago),
+        moments[-1],
     )
 
 
