@@ -47,6 +47,10 @@ RESPONSE_BANDS = ("same day", "1-3 days", "over 3 days", "none logged")
 PLURAL = {"call": "calls", "meeting": "meetings", "email": "e-mails", "visit": "visits"}
 OTHER_CURRENCY = "other currency"
 MOST_FINDINGS = 3
+#: Differences too small to act on are not named, however sure: win rates
+#: 5 points apart at least, median days to close a fifth apart.
+MIN_RATE_GAP = 0.05
+MIN_DAYS_SHARE = 0.2
 
 _WORK = ", ".join(f"'{kind}'" for kind in WORK_KINDS)
 _TOUCH = ", ".join(f"'{kind}'" for kind in TOUCH_KINDS)
@@ -243,6 +247,8 @@ def _response_subject(band: str) -> str:
         return "Deals whose contact never got a call, visit or e-mail"
     if band == "same day":
         return "Deals whose contact heard from us the same day"
+    if band == "over 3 days":
+        return "Deals whose contact first heard from us after more than 3 days"
     return f"Deals whose contact first heard from us after {band}"
 
 
@@ -303,7 +309,8 @@ def _win_test(
     won_in = sum(deals[i].won for i in members)
     won_out = sum(d.won for d in deals) - won_in
     n_in, n_out = len(members), len(deals) - len(members)
-    z = proportion_z(won_in, n_in, won_out, n_out)
+    gap = abs(won_in / n_in - won_out / n_out)
+    z = proportion_z(won_in, n_in, won_out, n_out) if gap >= MIN_RATE_GAP else 0.0
     return z, (
         f"{subject} win {100 * won_in / n_in:.0f}% of the time against "
         f"{100 * won_out / n_out:.0f}% for the rest (n={n_in:,})."
@@ -316,7 +323,9 @@ def _cycle_test(
     inside = set(members)
     days_in = median([deals[i].days for i in members]) or 0.0
     days_out = median([d.days for i, d in enumerate(deals) if i not in inside]) or 0.0
-    return ranks.z(members), (
+    longer = max(days_in, days_out)
+    big = longer > 0 and abs(days_in - days_out) >= MIN_DAYS_SHARE * longer
+    return ranks.z(members) if big else 0.0, (
         f"{subject} close in a median {days_in:.0f} days against {days_out:.0f} "
         f"for the rest (n={len(members):,})."
     )
