@@ -207,3 +207,21 @@ class BulkRefused(PermissionDenied):
     """A delete or export over the bulk limit, by a role without the bulk permission."""
 
     exit_code = 42
+
+
+class SuggestionNotFound(NotFound):
+    """No current follow-up suggestion has the id given (it may have passed)."""
+
+    exit_code = 53
+
+
+class SuggestionDecided(CrmdeskError):
+    """The suggestion was already accepted or dismissed (here or on another computer)."""
+
+    exit_code = 54
+
+
+class SuggestionAmbiguous(Ambiguous):
+    """A shortened suggestion id matches several suggestions."""
+
+    exit_code = 55

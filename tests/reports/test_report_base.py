@@ -11,6 +11,7 @@ import pytest
 
 from crmdesk.errors import NotFound, ValidationError
 from crmdesk.services.app import Crm
+from crmdesk.services.audit_trail import AuditFilter
 from crmdesk.services.inputs import ContactPatch
 from crmdesk.services.periods import Period, last_months
 from crmdesk.services.reports.buckets import bucket_labels
@@ -53,6 +54,11 @@ def test_activity_report_counts_per_month_and_kind(crm: Crm, tmp_path: Path) -> 
     crm.reports.save_json(result, tmp_path / "activity.json")
     saved = json.loads((tmp_path / "activity.json").read_text("utf-8"))
     assert saved["tables"][0]["rows"][2] == ["2026-03", 1, 0, 1]
+    exports = crm.audit.rows(crm.audit.seqs(AuditFilter(action="export")))
+    assert [e.summary for e in reversed(exports)] == [
+        "report activity (3 rows) to activity.csv",
+        "report activity (3 rows) to activity.json",
+    ]
 
 
 def test_unknown_report_and_choice_are_named(crm: Crm) -> None:

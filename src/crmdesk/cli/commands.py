@@ -17,6 +17,7 @@ from crmdesk.cli import (
     output,
     privacy_commands,
     sync_commands,
+    upsell_commands,
     user_commands,
 )
 from crmdesk.cli.export_command import export
@@ -398,6 +399,8 @@ def pop(crm: Crm, args: argparse.Namespace) -> int:
         output.emit_json(result)
     elif result.card:
         output.print_card(result.card)
+        for offer in result.offers:
+            print(f"Offer next: {offer.product} — {offer.reason}")
     elif result.candidates:
         print(f"{args.number} belongs to {len(result.candidates)} contacts:")
         print("\n".join(f"  {output.summary_line(c)}" for c in result.candidates))
@@ -503,4 +506,5 @@ HANDLERS: dict[str, Handler] = {
     **merge_commands.HANDLERS,
     **privacy_commands.HANDLERS,
     **user_commands.HANDLERS,
+    **upsell_commands.HANDLERS,
 }

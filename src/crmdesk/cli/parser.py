@@ -6,7 +6,14 @@ import argparse
 from typing import Any
 
 from crmdesk import __version__
-from crmdesk.cli import fields, key_commands, merge_commands, privacy_commands, user_commands
+from crmdesk.cli import (
+    fields,
+    key_commands,
+    merge_commands,
+    privacy_commands,
+    upsell_commands,
+    user_commands,
+)
 from crmdesk.errors import AuditChainBroken, NotTraced
 from crmdesk.interchange.columns import BY_KIND
 from crmdesk.interchange.csv_format import LOCALE_PRESETS
@@ -396,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge_commands.add_parsers(sub, _sub)
     privacy_commands.add_parsers(sub, _sub)
     user_commands.add_parsers(sub, _sub)
+    upsell_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

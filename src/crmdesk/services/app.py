@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from crmdesk.services.imports import ImportService
     from crmdesk.services.privacy import PrivacyService
     from crmdesk.services.reports.service import ReportService
+    from crmdesk.services.suggestions import SuggestionService
     from crmdesk.services.trash import TrashService
+    from crmdesk.services.upsell import UpsellService
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -57,7 +59,9 @@ class Crm:
         self.followups = FollowUpService(self.ctx)
         self.deals = DealService(self.ctx)
         self.search = SearchService(self.ctx)
-        self.screenpop = ScreenPopService(self.ctx, self.queries)
+        self.screenpop = ScreenPopService(
+            self.ctx, self.queries, lambda contact_id: self.upsell.suggest_for(contact_id)
+        )
         self.sync = SyncStatusService(self.ctx)
         self.users = UserService(self.ctx)
         self.roles = RoleService(self.ctx)
@@ -112,6 +116,20 @@ class Crm:
         from crmdesk.services.reports.service import ReportService
 
         return ReportService(self.ctx)
+
+    @cached_property
+    def upsell(self) -> UpsellService:
+        """What to offer a customer next: "customers who bought X also bought Y"."""
+        from crmdesk.services.upsell import UpsellService
+
+        return UpsellService(self.ctx)
+
+    @cached_property
+    def suggestions(self) -> SuggestionService:
+        """Suggested follow-ups (birthdays, quiet customers, complaint check-ins)."""
+        from crmdesk.services.suggestions import SuggestionService
+
+        return SuggestionService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:

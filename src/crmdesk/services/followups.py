@@ -39,38 +39,10 @@ class FollowUpService:
         owner_id: str | None = None,
     ) -> str:
         """Schedule a follow-up; returns its id."""
-        prio = Priority(priority) if priority in Priority._value2member_map_ else None
-        if prio is None:
-            raise ValidationError(f"'{priority}' is not a priority (low, normal, high).")
-        rec = Recurrence(recurrence) if recurrence in Recurrence._value2member_map_ else None
-        if rec is None:
-            raise ValidationError(f"'{recurrence}' is not a recurrence.")
-        now = utcnow()
         with self.ctx.write() as uow:
-            uow.require(EDIT)
-            contact = live_contact(uow.session, contact_id)
-            followup = FollowUp(
-                id=new_id(),
-                contact_id=contact.id,
-                deal_id=deal_id,
-                owner_id=owner_id or self.ctx.actor_id,
-                due_at=due,
-                text=text.strip(),
-                priority=prio.value,
-                recurrence=rec.value,
-                created_at=now,
-                updated_at=now,
+            return schedule(
+                uow, contact_id, due, text, priority, recurrence, deal_id, owner_id or uow.actor_id
             )
-            uow.session.add(followup)
-            uow.session.flush()
-            uow.record(
-                "create",
-                "followup",
-                followup.id,
-                f"for {contact.display_name}",
-                {"due_at": [None, due], "text": [None, followup.text]},
-            )
-            return followup.id
 
     def complete(self, followup_id: str) -> str | None:
         """Tick a follow-up done; a recurring one spawns the next. Returns its id."""
@@ -233,3 +205,47 @@ def _open(uow: UnitOfWork, followup_id: str) -> FollowUp:
     if followup.done_at is not None:
         raise ValidationError("That follow-up is already done.")
     return followup
+
+
+def schedule(
+    uow: UnitOfWork,
+    contact_id: str,
+    due: datetime,
+    text: str = "",
+    priority: str = "normal",
+    recurrence: str = "none",
+    deal_id: str | None = None,
+    owner_id: str | None = None,
+) -> str:
+    """Add a follow-up inside ``uow`` (for writes that make one among other rows)."""
+    prio = Priority(priority) if priority in Priority._value2member_map_ else None
+    if prio is None:
+        raise ValidationError(f"'{priority}' is not a priority (low, normal, high).")
+    rec = Recurrence(recurrence) if recurrence in Recurrence._value2member_map_ else None
+    if rec is None:
+        raise ValidationError(f"'{recurrence}' is not a recurrence.")
+    now = utcnow()
+    uow.require(EDIT)
+    contact = live_contact(uow.session, contact_id)
+    followup = FollowUp(
+        id=new_id(),
+        contact_id=contact.id,
+        deal_id=deal_id,
+        owner_id=owner_id,
+        due_at=due,
+        text=text.strip(),
+        priority=prio.value,
+        recurrence=rec.value,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(followup)
+    uow.session.flush()
+    uow.record(
+        "create",
+        "followup",
+        followup.id,
+        f"for {contact.display_name}",
+        {"due_at": [None, due], "text": [None, followup.text]},
+    )
+    return followup.id

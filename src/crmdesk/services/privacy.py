@@ -38,6 +38,7 @@ SECTIONS = (
     ("order_lines", "order_lines"),
     ("followups", "followups"),
     ("deals", "deals"),
+    ("suggestion_decisions", "suggestion_decisions"),
 )
 
 

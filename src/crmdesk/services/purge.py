@@ -63,7 +63,13 @@ def contact_rows(session: Session, contact_ids: Iterable[str]) -> RowSet:
     ids = set(contact_ids)
     rows: RowSet = defaultdict(set)
     rows["contacts"] = set(ids)
-    for table in ("contact_phones", "contact_emails", "contact_addresses", "stage_history"):
+    for table in (
+        "contact_phones",
+        "contact_emails",
+        "contact_addresses",
+        "stage_history",
+        "suggestion_decisions",
+    ):
         rows[table] = _ids(session, f"SELECT id FROM {table} WHERE contact_id IN ({{marks}})", ids)
     for table in ("activities", "followups", "deals"):
         rows[table] = _ids(session, f"SELECT id FROM {table} WHERE contact_id IN ({{marks}})", ids)

@@ -37,6 +37,7 @@ from crmdesk.store.models import (
     Phone,
     Product,
     StageChange,
+    SuggestionDecision,
     Tag,
 )
 
@@ -58,6 +59,7 @@ SYNCED_MODELS: tuple[type[Base], ...] = (
     OrderLine,
     FollowUp,
     StageChange,
+    SuggestionDecision,
 )
 DERIVED = {
     "contacts": frozenset({"num", "display_name", "sort_key"}),
@@ -81,6 +83,7 @@ WRITE_ORDER = (
     "contact_tags",
     "custom_values",
     "stage_history",
+    "suggestion_decisions",
 )
 
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crmdesk.services.upsell import Offer
 
 
 @dataclass(frozen=True)
@@ -193,3 +197,4 @@ class PopResult:
     e164: str | None
     card: ContactCard | None
     candidates: tuple[ContactSummary, ...] = field(default=())
+    offers: tuple[Offer, ...] = field(default=())  # what to offer the caller next

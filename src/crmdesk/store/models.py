@@ -229,6 +229,19 @@ class FollowUp(Timestamps, Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+class SuggestionDecision(Base):
+    """A suggested follow-up the user accepted or dismissed (one per occasion)."""
+
+    __tablename__ = "suggestion_decisions"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    rule: Mapped[str]
+    occasion: Mapped[str]
+    outcome: Mapped[str]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
 class StageChange(Base):
     __tablename__ = "stage_history"
     id: Mapped[str] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ from crmdesk.ui.dialogs.custom_fields import CustomFieldsDialog
 from crmdesk.ui.dialogs.followup import in_one_hour
 from crmdesk.ui.dialogs.passphrase import ChangePassphraseDialog
 from crmdesk.ui.dialogs.settings import SettingsDialog
+from crmdesk.ui.dialogs.suggestions import install as install_suggestions
 from crmdesk.ui.lock_screen import IdleLock
 from crmdesk.ui.ops import ChangeSet, Ops
 from crmdesk.ui.panes.activity import ActivityPane
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
         self._action(view, "&Trash…", self.open_trash, "Ctrl+Shift+T", "Restore or purge")
         self._action(view, "&Leads to review…", self.open_review, tip="Leads untouched for months")
         self.reports = ReportsMenu(self)
+        install_suggestions(self, view)
         sync = bar.addMenu("&Sync")
         self.sync_action = self._action(sync, "Sync &now", self.sync.sync_now, "Ctrl+Shift+S")
         self.cancel_sync_action = self._action(sync, "&Cancel sync", self.sync.cancel)

@@ -64,8 +64,13 @@ class ScreenPop(QObject):
             if reply:
                 reply({"found": True, "name": card.display_name, "id": card.id})
             window.show_contact(card.id)
+            offer = (
+                f". Offer next: {result.offers[0].product} — {result.offers[0].reason}."
+                if result.offers
+                else ""
+            )
             window.banner.show_notice(
-                f"Call from {shown}: {card.display_name}",
+                f"Call from {shown}: {card.display_name}{offer}",
                 [("Log the call", window.log_call)],
                 kind="call",
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -61,23 +63,49 @@ class ReportService:
             )
             return spec.run(session, query)
 
-    def save_csv(self, result: ReportResult, path: Path, options: CsvOptions | None = None) -> int:
-        """Write the main table of ``result`` to ``path``; returns the rows written."""
+    @contextmanager
+    def saving(self, result: ReportResult, path: Path, format: str) -> Iterator[None]:
+        """Check the export right, let the caller write ``path``, then audit it.
+
+        Every saved report is recorded like any export (who, when, which report
+        and period, how many rows, where); a failed write records nothing.
+        """
         with self._ctx.read() as session:
             require(session, self._ctx.actor_id, EXPORT)
+        yield
+        rows = sum(len(t.rows) for t in result.tables)
+        with self._ctx.write() as uow:
+            uow.record(
+                "export",
+                "report",
+                None,
+                f"report {result.name} ({rows:,} rows) to {path.name}",
+                {
+                    "kind": "report",
+                    "report": result.name,
+                    "format": format,
+                    "rows": rows,
+                    "from": result.period.start.isoformat() if result.period.start else None,
+                    "to": result.period.end.isoformat() if result.period.end else None,
+                    "file": str(path),
+                },
+            )
+
+    def save_csv(self, result: ReportResult, path: Path, options: CsvOptions | None = None) -> int:
+        """Write the main table of ``result`` to ``path``; returns the rows written."""
         table = result.tables[0]
-        out = io.BytesIO()
-        writer = CsvWriter(out, table.columns, options or CsvOptions())
-        writer.write_rows([tuple(map(_csv_cell, row)) for row in table.rows])
-        write_atomically(path, out.getvalue())
+        with self.saving(result, path, "csv"):
+            out = io.BytesIO()
+            writer = CsvWriter(out, table.columns, options or CsvOptions())
+            writer.write_rows([tuple(map(_csv_cell, row)) for row in table.rows])
+            write_atomically(path, out.getvalue())
         return len(table.rows)
 
     def save_json(self, result: ReportResult, path: Path) -> None:
         """Write all of ``result`` as JSON to ``path``."""
-        with self._ctx.read() as session:
-            require(session, self._ctx.actor_id, EXPORT)
-        body = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
-        write_atomically(path, body.encode("utf-8"))
+        with self.saving(result, path, "json"):
+            body = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
+            write_atomically(path, body.encode("utf-8"))
 
 
 def whole_period(period: Period | None, today: date) -> Period:

@@ -23,6 +23,7 @@ STEP_MODULES = [
     "v008_roles",
     "v009_privacy",
     "v010_search_merge",
+    "v012_suggestions",
     "v013_insight_indexes",
 ]
 

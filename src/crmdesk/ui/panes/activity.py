@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.stages import ActivityKind, ComplaintStatus
 from crmdesk.errors import NotFound
 from crmdesk.services.app import Crm
+from crmdesk.services.upsell import Offer
 from crmdesk.services.views import ActivityView, ContactCard, DealView
 from crmdesk.ui import fmt
 from crmdesk.ui.dialogs.contact import ContactDialog
@@ -146,11 +147,18 @@ class ActivityPane(QWidget):
             self._timeline_of = None
             self.model.load(None)
             return
-        generation, queries = self._generation, self._crm.queries
+        generation, queries, crm = self._generation, self._crm.queries, self._crm
         self._ops.read(
             lambda: queries.card(contact_id, recent=0),
             lambda card: self._card_arrived(generation, card),
             lambda exc: self._card_failed(generation, exc),
+        )
+        if self.card is None or self.card.id != contact_id:
+            self.card_view.set_offers(())  # not the last contact's offer meanwhile
+        self._ops.read(
+            lambda: crm.upsell.suggest_for(contact_id),
+            lambda offers: self._offers_arrived(generation, offers),
+            lambda exc: self._offers_arrived(generation, ()),
         )
         if self._timeline_of == contact_id:
             self.model.reload()  # same contact, something changed: swap the rows in place
@@ -174,6 +182,10 @@ class ActivityPane(QWidget):
             self._focus_when_loaded = False
             self.quick.setFocus(Qt.FocusReason.OtherFocusReason)
         self.card_shown.emit(card)
+
+    def _offers_arrived(self, generation: int, offers: tuple[Offer, ...]) -> None:
+        if generation == self._generation:
+            self.card_view.set_offers(offers)
 
     def _card_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.domain.permissions import EXPORT
-from crmdesk.errors import CrmdeskError, PermissionDenied
+from crmdesk.errors import CrmdeskError
 from crmdesk.interchange.csv_format import LOCALE_PRESETS, CsvOptions, resolve_options
 from crmdesk.services.app import Crm
 from crmdesk.services.reports.base import ReportResult
@@ -297,18 +296,13 @@ class ReportsWindow(QWidget):
         """Write the shown report to ``path`` as a PDF (drawn off the GUI thread)."""
         if self.result is None:
             return
-        result, subtitle, users = self.result, self.subtitle, self._crm.users
+        result, subtitle, reports = self.result, self.subtitle, self._crm.reports
         chart = None if is_empty(result.chart) else result.chart
         image = None if chart is None else chart_image(chart, PDF_CHART)
 
         def work() -> int:
-            if not users.may(EXPORT):  # what ReportService.save_csv checks for CSV
-                user = users.current()
-                raise PermissionDenied(
-                    f"Your role ({user.role if user else 'none'}) may not export; "
-                    "ask the owner of this database."
-                )
-            return write_pdf(result, subtitle, image, path)
+            with reports.saving(result, path, "pdf"):
+                return write_pdf(result, subtitle, image, path)
 
         self._saving(work, lambda pages: f"Saved “{result.title}” ({pages} pages) to {path}.")
 

@@ -31,6 +31,8 @@ QFrame[role="tile"] {{ background: palette(alternate-base); border: 1px solid pa
                       border-radius: 6px; }}
 QFrame[role="banner"] {{ background: #fff4d6; border: 1px solid #e0c070; border-radius: 6px; }}
 QFrame[role="banner"] QLabel {{ color: #3a3000; }}
+QLabel[role="offer"] {{ background: palette(alternate-base); border-left: 3px solid #2e7d32;
+                       border-radius: 3px; padding: 4px 6px; }}
 QFrame[kind="call"] {{ background: #e3f2e5; border-color: #88c090; }}
 QFrame[kind="call"] QLabel {{ color: #12361a; }}
 """

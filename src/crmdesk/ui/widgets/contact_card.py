@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.services.upsell import Offer
 from crmdesk.services.views import ContactCard, DealView
 from crmdesk.ui import fmt
 from crmdesk.ui.widgets.common import muted, title_label
@@ -187,10 +188,21 @@ class ContactCardView(QWidget):
         self.details.setAccessibleName("Contact details")
         self.details.anchorClicked.connect(lambda url: self._link(url.toString()))
 
+        # What to offer next (from what other customers bought together); hidden
+        # until the offers, fetched after the card, say there is something.
+        self.offer = QLabel()
+        self.offer.setWordWrap(True)
+        self.offer.setTextFormat(Qt.TextFormat.RichText)
+        self.offer.setAccessibleName("Offer next")
+        self.offer.setProperty("role", "offer")
+        self.offer.setContentsMargins(4, 2, 4, 2)
+        self.offer.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addLayout(tiles)
+        layout.addWidget(self.offer)
         layout.addWidget(self.details, 1)
 
     def set_card(self, card: ContactCard) -> None:
@@ -211,6 +223,22 @@ class ContactCardView(QWidget):
         self.subtitle.setText(" · ".join(parts))
         self._money(card)
         self.details.setHtml(details_html(card))
+
+    def set_offers(self, offers: tuple[Offer, ...]) -> None:
+        """Show the best product to offer next, with the reason (the figures in the tooltip)."""
+        if not offers:
+            self.offer.hide()
+            self.offer.clear()
+            return
+        best = offers[0]
+        self.offer.setText(
+            f"<b>Offer next:</b> {fmt.esc(best.product)} "
+            f"<span style='color:gray'>— {fmt.esc(best.reason)}</span>"
+        )
+        tips = [best.rule.figures()]
+        tips += [f"Also worth offering: {o.product} — {o.reason}" for o in offers[1:]]
+        self.offer.setToolTip("\n\n".join(tips))
+        self.offer.show()
 
     def _money(self, card: ContactCard) -> None:
         currency = (
