@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.money import currency_exponent
@@ -103,7 +102,9 @@ def regular_customers(session: Session, as_of: date, owner: str | None = None) -
         **owner_params(owner),
     }
     contacts = contact_ids_clause(owner, "contact_id")
-    rows = session.execute(text(_CUSTOMERS.format(contacts=contacts)), params)
+    raw = session.connection().connection.dbapi_connection  # no per-row wrapping
+    assert raw is not None
+    rows = raw.execute(_CUSTOMERS.format(contacts=contacts), params)
     end_at = datetime.fromisoformat(end).timestamp()
     found = [(row, _rhythm(row[1].split(","), end_at, year_ago)) for row in rows]
     recency = _scores([-rhythm[0] for _, rhythm in found])
