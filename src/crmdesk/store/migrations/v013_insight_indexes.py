@@ -14,11 +14,11 @@ lookup of every activity's contact.
 from __future__ import annotations
 
 STATEMENTS = [
-    "CREATE INDEX ix_activities_purchases ON activities "
+    "CREATE INDEX IF NOT EXISTS ix_activities_purchases ON activities "
     "(contact_id, occurred_at, amount_minor, currency) "
     "WHERE kind = 'purchase' AND deleted_at IS NULL",
-    "CREATE INDEX ix_contacts_deleted ON contacts (id) WHERE deleted_at IS NOT NULL",
-    "CREATE INDEX ix_activities_complaints ON activities "
+    "CREATE INDEX IF NOT EXISTS ix_contacts_deleted ON contacts (id) WHERE deleted_at IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS ix_activities_complaints ON activities "
     "(occurred_at, contact_id, status, resolved_at) "
     "WHERE kind = 'complaint' AND deleted_at IS NULL",
 ]
