@@ -6,7 +6,9 @@ in the order the GUI and ``crmdesk report --help`` show them.
 
 from __future__ import annotations
 
-from crmdesk.services.reports import activity
+from crmdesk.services.reports import activity, complaints, deals, risk
 from crmdesk.services.reports.base import ReportSpec
 
-SPECS: dict[str, ReportSpec] = {spec.name: spec for spec in (activity.SPEC,)}
+SPECS: dict[str, ReportSpec] = {
+    spec.name: spec for spec in (activity.SPEC, deals.SPEC, risk.SPEC, complaints.SPEC)
+}

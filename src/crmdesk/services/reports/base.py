@@ -58,12 +58,18 @@ class Chart:
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """The period and the choices a report is run with."""
+    """The period and the choices a report is run with.
+
+    ``owner`` is the user whose contacts alone the report may count (the
+    acting user under "own records only", see services/visibility.py), or
+    None when every contact counts.
+    """
 
     period: Period
     by: str = ""
     every: str = ""
     today: date = field(default_factory=date.today)
+    owner: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from crmdesk.services.periods import Period, last_months
 from crmdesk.services.permissions import require
 from crmdesk.services.reports import SPECS
 from crmdesk.services.reports.base import Cell, ReportQuery, ReportResult, ReportSpec
+from crmdesk.services.visibility import owner_scope
 
 
 class ReportService:
@@ -52,14 +53,14 @@ class ReportService:
         """Run one report; an open start means twelve months back from the end."""
         spec = self.spec(name)
         today = today or date.today()
-        query = ReportQuery(
-            whole_period(period, today),
-            by=_choice(by, spec.groupings, "by"),
-            every=_choice(every, spec.intervals, "every"),
-            today=today,
-        )
+        by = _choice(by, spec.groupings, "by")
+        every = _choice(every, spec.intervals, "every")
         with self._ctx.read() as session:
             require(session, self._ctx.actor_id, VIEW)
+            owner = owner_scope(session, self._ctx.actor_id)
+            query = ReportQuery(
+                whole_period(period, today), by=by, every=every, today=today, owner=owner
+            )
             return spec.run(session, query)
 
     @contextmanager

@@ -25,6 +25,7 @@ STEP_MODULES = [
     "v010_search_merge",
     "v011_saved_lists",
     "v012_suggestions",
+    "v013_insight_indexes",
 ]
 
 
