@@ -225,3 +225,21 @@ class SuggestionAmbiguous(Ambiguous):
     """A shortened suggestion id matches several suggestions."""
 
     exit_code = 55
+
+
+class QueryInvalid(ValidationError):
+    """A smart-list condition names an unknown field, a wrong operator or a bad value."""
+
+    exit_code = 56
+
+
+class UnknownList(NotFound):
+    """No saved list has the name (or id) given."""
+
+    exit_code = 57
+
+
+class ListNameTaken(CrmdeskError):
+    """Another saved list already has this name."""
+
+    exit_code = 58

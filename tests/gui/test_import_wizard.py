@@ -153,7 +153,7 @@ def test_cancel_keeps_nothing_and_history_undoes(
     dialog.table.selectRow(0)
     assert dialog.undo_button.isEnabled()
     qtbot.mouseClick(dialog.undo_button, LEFT)
-    qtbot.waitUntil(lambda: dialog.result_label.text().startswith("Import undone"))
+    qtbot.waitUntil(lambda: dialog.result_label.text().startswith("Import undone"), timeout=60_000)
     qtbot.waitUntil(
         lambda: dialog.table.item(0, 7) is not None and dialog.table.item(0, 7).text() != ""
     )

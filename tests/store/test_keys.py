@@ -183,9 +183,10 @@ def test_after_three_wrong_passphrases_the_next_try_waits(db_file: Path) -> None
     for _ in range(throttle.FREE_TRIES):
         with pytest.raises(WrongPassphrase):
             Database.open(db_file, "guess")
-    with pytest.raises(UnlockThrottled, match="wait 30 seconds") as caught:
+    with pytest.raises(UnlockThrottled, match=r"wait \d+ seconds") as caught:
         Database.open(db_file, PASS)  # even the right one, until the wait is over
-    assert caught.value.exit_code == 32 and caught.value.wait_seconds == 30
+    # 30 s from the last wrong try, which itself took a second or two of Argon2id
+    assert caught.value.exit_code == 32 and 20 <= caught.value.wait_seconds <= 30
     _forget_waiting(db_file)
     with pytest.raises(WrongPassphrase):
         Database.open(db_file, "fourth guess")

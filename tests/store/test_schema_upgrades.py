@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import text
 
 from crmdesk.services.app import Crm
 from crmdesk.services.inputs import ContactPatch, PhoneInput
+from crmdesk.services.reports import SPECS
 from crmdesk.store import migrations
 from crmdesk.store.database import Database
 from crmdesk.store.models import Base
@@ -71,6 +73,19 @@ def test_old_database_opens_without_loss(version: int, tmp_path: Path) -> None:
         if version >= 9:
             assert card.consent_source == "signed form at the shop"
             assert card.consent_marketing_at is not None
+        for name in SPECS:  # every report runs on an upgraded file (its indexes included)
+            assert crm.reports.run(name).tables
+        if version >= 11:  # saved lists: the live one, still matching its contacts
+            (loyal,) = crm.smart_lists.all()
+            assert loyal.name == "Loyal customers"
+            assert crm.smart_lists.contact_ids(loyal.query) == [PERSON]
+        if version >= 12:  # this year's birthday was dismissed; next year's comes
+            birthdays = [
+                s for s in crm.suggestions.list(date(2026, 11, 23)) if s.rule == "birthday"
+            ]
+            assert birthdays == []
+            (later,) = [s for s in crm.suggestions.list(date(2027, 11, 23)) if s.rule == "birthday"]
+            assert later.contact_id == PERSON
         imports = crm.import_history.list()
         assert [(i.file_name, i.created) for i in imports] == (
             [("customers.csv", 1)] if version >= 4 else []

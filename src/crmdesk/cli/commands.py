@@ -13,6 +13,7 @@ from crmdesk import instance
 from crmdesk.cli import (
     fields,
     key_commands,
+    list_commands,
     merge_commands,
     output,
     privacy_commands,
@@ -509,4 +510,5 @@ HANDLERS: dict[str, Handler] = {
     **privacy_commands.HANDLERS,
     **user_commands.HANDLERS,
     **upsell_commands.HANDLERS,
+    **list_commands.HANDLERS,
 }

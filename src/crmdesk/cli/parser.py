@@ -9,6 +9,7 @@ from crmdesk import __version__
 from crmdesk.cli import (
     fields,
     key_commands,
+    list_commands,
     merge_commands,
     privacy_commands,
     report_command,
@@ -406,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     privacy_commands.add_parsers(sub, _sub)
     user_commands.add_parsers(sub, _sub)
     upsell_commands.add_parsers(sub, _sub)
+    list_commands.add_parsers(sub, _sub)
 
     _sub(sub, "gui", help="start the desktop application")
     return parser

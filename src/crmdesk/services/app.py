@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from crmdesk.services.imports import ImportService
     from crmdesk.services.privacy import PrivacyService
     from crmdesk.services.reports.service import ReportService
+    from crmdesk.services.smart_lists import SmartListService
     from crmdesk.services.suggestions import SuggestionService
     from crmdesk.services.trash import TrashService
     from crmdesk.services.upsell import UpsellService
@@ -130,6 +131,13 @@ class Crm:
         from crmdesk.services.suggestions import SuggestionService
 
         return SuggestionService(self.ctx)
+
+    @cached_property
+    def smart_lists(self) -> SmartListService:
+        """Saved searches that stay live; exporting them, follow-ups for them."""
+        from crmdesk.services.smart_lists import SmartListService
+
+        return SmartListService(self.ctx)
 
     @cached_property
     def imports(self) -> ImportService:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, aliased
 
 from crmdesk.domain import emails as email_rules
 from crmdesk.domain import phones
+from crmdesk.domain.clock import utcnow
 from crmdesk.domain.ids import is_id
+from crmdesk.domain.smart_query import SmartQuery
 from crmdesk.errors import Ambiguous, NotFound, PermissionDenied, ValidationError
-from crmdesk.services import ledger
+from crmdesk.services import ledger, smart_sql
 from crmdesk.services.context import Context
 from crmdesk.services.views import (
     AddressView,
@@ -47,7 +49,9 @@ class ContactFilter:
     tag: str | None = None
     company_id: str | None = None
     owner_id: str | None = None
+    smart: SmartQuery | None = None  # a smart list's query
     visible_to: str | None = None  # set by the services: see ``visibility``
+    currency: str = ""  # set by the services: amounts in ``smart`` are in it
 
 
 def summary_query() -> object:
@@ -97,6 +101,11 @@ def summaries_by_num(session: Session, nums: Sequence[int]) -> list[ContactSumma
     return _summaries([by_num[n] for n in nums if n in by_num])
 
 
+def scope_filter(flt: ContactFilter, owner: str | None, currency: str) -> ContactFilter:
+    """``flt`` for a user who sees ``owner``'s contacts (None: all), amounts in ``currency``."""
+    return replace(flt, visible_to=owner, currency=currency if flt.smart else "")
+
+
 def apply_filter(stmt: Any, flt: ContactFilter) -> Any:
     """``stmt`` narrowed to live contacts that pass ``flt``."""
     stmt = stmt.where(Contact.deleted_at.is_(None))
@@ -110,6 +119,8 @@ def apply_filter(stmt: Any, flt: ContactFilter) -> Any:
         stmt = stmt.where(Contact.owner_id == flt.owner_id)
     if flt.visible_to:
         stmt = stmt.where(visible(flt.visible_to))
+    if flt.smart is not None:
+        stmt = stmt.where(smart_sql.where(flt.smart, utcnow(), flt.currency))
     if flt.tag:
         stmt = stmt.where(
             Contact.id.in_(
@@ -168,9 +179,10 @@ class ContactQueries:
             return int(session.execute(stmt).scalar_one())
 
     def scoped(self, flt: ContactFilter) -> ContactFilter:
-        """``flt`` narrowed to what the acting user may see."""
+        """``flt`` narrowed to what the acting user may see (amounts in the default currency)."""
         with self.ctx.read() as session:
-            return replace(flt, visible_to=owner_scope(session, self.ctx.actor_id))
+            scope = owner_scope(session, self.ctx.actor_id)
+        return scope_filter(flt, scope, self.ctx.currency)
 
     def summaries(self, ids: Sequence[str]) -> list[ContactSummary]:
         """Summaries for the given ids, in the order given (missing ids skipped)."""

@@ -61,7 +61,8 @@ class ExportQueries:
     kind's date: ``created_at`` for contacts, companies and deals,
     ``occurred_at`` for activities, purchases and payments, ``due_at`` for
     follow-ups. ``owner``, when set, keeps only that user's and unowned
-    contacts, and the rows of those contacts (see ``visibility``).
+    contacts, and the rows of those contacts (see ``visibility``);
+    ``contacts``, a JSON array of ids, keeps only those contacts and their rows.
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class ExportQueries:
         end: str | None,
         owner: str | None = None,
         rowids: tuple[int, int | None] = (0, None),
+        contacts: str | None = None,
     ) -> None:
         self.conn = conn
         self.default_currency = default_currency
@@ -80,6 +82,7 @@ class ExportQueries:
         # ``rowids[0]`` and up to ``rowids[1]`` (one part of a parallel export).
         self.after_rowid, self.upto_rowid = rowids
         self.owner = owner
+        self.contacts = contacts  # a JSON array of contact ids: only their rows
         self._days: dict[str, date] = {}
 
     def local_day(self, text: str) -> date:
@@ -181,9 +184,7 @@ class ExportQueries:
 
     def _period(self, column: str) -> tuple[str, dict[str, str]]:
         """Conditions (`` AND ...``) for the period on ``column`` and the owner scope."""
-        where, params = self._scope(column.split(".")[0]), {}
-        if self.owner is not None:
-            params["owner"] = self.owner
+        where, params = self._scope(column.split(".")[0]), self._scope_params()
         if self.start is not None:
             where += f" AND {column} >= :start"
             params["start"] = self.start
@@ -196,14 +197,25 @@ class ExportQueries:
         return "" if self.upto_rowid is None else f" AND {column} <= {int(self.upto_rowid)}"
 
     def _scope(self, alias: str) -> str:
-        if self.owner is None:
-            return ""
-        if alias == "c":
-            return " AND (c.owner_id = :owner OR c.owner_id IS NULL)"
-        return (
-            f" AND {alias}.contact_id IN (SELECT id FROM contacts"
-            " WHERE owner_id = :owner OR owner_id IS NULL)"
-        )
+        where = ""
+        if self.owner is not None:
+            if alias == "c":
+                where += " AND (c.owner_id = :owner OR c.owner_id IS NULL)"
+            else:
+                where += (
+                    f" AND {alias}.contact_id IN (SELECT id FROM contacts"
+                    " WHERE owner_id = :owner OR owner_id IS NULL)"
+                )
+        if self.contacts is not None:
+            column = "c.id" if alias == "c" else f"{alias}.contact_id"
+            where += f" AND {column} IN (SELECT value FROM json_each(:contacts))"
+        return where
+
+    def _scope_params(self) -> dict[str, str]:
+        params = {"owner": self.owner} if self.owner is not None else {}
+        if self.contacts is not None:
+            params["contacts"] = self.contacts
+        return params
 
     def _contact_filter(self, kind: str) -> tuple[str, dict[str, str]]:
         where, params = self._period("c.created_at")
@@ -361,7 +373,7 @@ class ExportQueries:
                 f" WHERE +a.kind = 'purchase' AND a.deleted_at IS NULL{self._scope('a')}"
                 f" AND l.rowid > :rid{self._upto('l.rowid')} ORDER BY l.rowid LIMIT :size"
             )
-            params = {"owner": self.owner} if self.owner else {}
+            params = self._scope_params()
             after = {"rid": self.after_rowid}
             pages = self._pages(sql, {**params, "after": after}, size, lambda r: {"rid": r[1]})
         for rows in pages:

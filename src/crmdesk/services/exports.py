@@ -8,6 +8,7 @@ cancelled or failed export leaves no file, no half-file and no entry.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
@@ -77,6 +78,8 @@ class ExportRequest:
     vcard_version: str = "3.0"
     overwrite: bool = False
     limit: int | None = None  # at most this many rows: a sample
+    contacts: tuple[str, ...] | None = None  # only these contacts and their rows
+    selection: str = ""  # what ``contacts`` are, for the audit trail ("list 'VIP'")
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,16 @@ class ExportService:
     # -- internals -------------------------------------------------------
 
     @contextmanager
-    def _queries(self, period: Period) -> Iterator[ExportQueries]:
+    def _queries(
+        self, period: Period, contacts: tuple[str, ...] | None = None
+    ) -> Iterator[ExportQueries]:
         """One read snapshot, queried through its raw connection (rows stay plain tuples)."""
         with self.ctx.read() as session:
             raw = session.connection().connection.dbapi_connection
             start, end = period.bounds()
             owner = owner_scope(session, self.ctx.actor_id)
-            yield ExportQueries(raw, self.ctx.currency, start, end, owner)
+            ids = None if contacts is None else json.dumps(contacts)
+            yield ExportQueries(raw, self.ctx.currency, start, end, owner, contacts=ids)
 
     def _write(
         self,
@@ -230,7 +236,7 @@ class ExportService:
             if rows != NOT_SPLIT:
                 return None if rows is None else (rows, False)
         names = columns.BY_KIND[request.kind]
-        with self._queries(request.period) as queries:
+        with self._queries(request.period, request.contacts) as queries:
             total = queries.estimate(request.kind)
             if request.limit is not None:
                 total = min(total, request.limit)
@@ -277,7 +283,12 @@ class ExportService:
         Returns the rows written, None when cancelled, NOT_SPLIT when the
         export is to be written here instead.
         """
-        if request.format != "csv" or request.period != Period() or request.kind not in SPLIT_KINDS:
+        if (
+            request.format != "csv"
+            or request.period != Period()
+            or request.kind not in SPLIT_KINDS
+            or request.contacts is not None
+        ):
             return NOT_SPLIT
         with self.ctx.read() as session:
             if owner_scope(session, self.ctx.actor_id) is not None:
@@ -313,23 +324,23 @@ class ExportService:
         try:
             with self.ctx.write() as uow:
                 bulk = rows > bulk_limit(uow.session)
-                uow.record(
-                    "export",
-                    request.kind,
-                    None,
-                    f"{rows:,} {request.kind} to {target.name}",
-                    {
-                        "kind": request.kind,
-                        "format": request.format,
-                        "rows": rows,
-                        "file": str(target),
-                        "from": start.isoformat() if start else None,
-                        "to": end.isoformat() if end else None,
-                        "limit": request.limit,
-                        "bulk": bulk,
-                        "watermark": marker.as_dict() if marker else None,
-                    },
-                )
+                changes = {
+                    "kind": request.kind,
+                    "format": request.format,
+                    "rows": rows,
+                    "file": str(target),
+                    "from": start.isoformat() if start else None,
+                    "to": end.isoformat() if end else None,
+                    "limit": request.limit,
+                    "bulk": bulk,
+                    "watermark": marker.as_dict() if marker else None,
+                }
+                of = ""
+                if request.selection:  # only some contacts: which ones
+                    changes["selection"] = request.selection
+                    of = f" of {request.selection}"
+                summary = f"{rows:,} {request.kind}{of} to {target.name}"
+                uow.record("export", request.kind, None, summary, changes)
                 if not request.overwrite and target.exists():
                     raise ExportError(f"{target} appeared while exporting; not overwriting it.")
                 os.replace(tmp, target)

@@ -17,7 +17,7 @@ from crmdesk.services.context import Context
 from crmdesk.services.uow import UnitOfWork
 from crmdesk.services.views import FollowUpView
 from crmdesk.services.visibility import owner_scope, visible
-from crmdesk.store.models import FollowUp
+from crmdesk.store.models import Contact, FollowUp
 
 WHEN_CHOICES = ("overdue", "today", "upcoming", "open", "done", "all")
 
@@ -39,10 +39,17 @@ class FollowUpService:
         owner_id: str | None = None,
     ) -> str:
         """Schedule a follow-up; returns its id."""
+        prio = Priority(priority) if priority in Priority._value2member_map_ else None
+        if prio is None:
+            raise ValidationError(f"'{priority}' is not a priority (low, normal, high).")
+        rec = Recurrence(recurrence) if recurrence in Recurrence._value2member_map_ else None
+        if rec is None:
+            raise ValidationError(f"'{recurrence}' is not a recurrence.")
         with self.ctx.write() as uow:
-            return schedule(
-                uow, contact_id, due, text, priority, recurrence, deal_id, owner_id or uow.actor_id
-            )
+            uow.require(EDIT)
+            contact = live_contact(uow.session, contact_id)
+            owner = owner_id or self.ctx.actor_id
+            return schedule(uow, contact, due, text, prio.value, rec.value, deal_id, owner).id
 
     def complete(self, followup_id: str) -> str | None:
         """Tick a follow-up done; a recurring one spawns the next. Returns its id."""
@@ -198,35 +205,18 @@ class FollowUpService:
             ).scalar_one_or_none()
 
 
-def _open(uow: UnitOfWork, followup_id: str) -> FollowUp:
-    followup = uow.session.get(FollowUp, followup_id)
-    if followup is None or followup.deleted_at is not None:
-        raise NotFound(f"No follow-up with id {followup_id}.")
-    if followup.done_at is not None:
-        raise ValidationError("That follow-up is already done.")
-    return followup
-
-
 def schedule(
     uow: UnitOfWork,
-    contact_id: str,
+    contact: Contact,
     due: datetime,
     text: str = "",
     priority: str = "normal",
     recurrence: str = "none",
     deal_id: str | None = None,
     owner_id: str | None = None,
-) -> str:
-    """Add a follow-up inside ``uow`` (for writes that make one among other rows)."""
-    prio = Priority(priority) if priority in Priority._value2member_map_ else None
-    if prio is None:
-        raise ValidationError(f"'{priority}' is not a priority (low, normal, high).")
-    rec = Recurrence(recurrence) if recurrence in Recurrence._value2member_map_ else None
-    if rec is None:
-        raise ValidationError(f"'{recurrence}' is not a recurrence.")
+) -> FollowUp:
+    """Add a follow-up for a live ``contact`` in ``uow``, with its audit entry."""
     now = utcnow()
-    uow.require(EDIT)
-    contact = live_contact(uow.session, contact_id)
     followup = FollowUp(
         id=new_id(),
         contact_id=contact.id,
@@ -234,8 +224,8 @@ def schedule(
         owner_id=owner_id,
         due_at=due,
         text=text.strip(),
-        priority=prio.value,
-        recurrence=rec.value,
+        priority=priority,
+        recurrence=recurrence,
         created_at=now,
         updated_at=now,
     )
@@ -248,4 +238,13 @@ def schedule(
         f"for {contact.display_name}",
         {"due_at": [None, due], "text": [None, followup.text]},
     )
-    return followup.id
+    return followup
+
+
+def _open(uow: UnitOfWork, followup_id: str) -> FollowUp:
+    followup = uow.session.get(FollowUp, followup_id)
+    if followup is None or followup.deleted_at is not None:
+        raise NotFound(f"No follow-up with id {followup_id}.")
+    if followup.done_at is not None:
+        raise ValidationError("That follow-up is already done.")
+    return followup

@@ -7,14 +7,18 @@ so a filtered search finds every match, not only those among the top hits.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from crmdesk.domain.names import sort_key
-from crmdesk.services.contact_queries import ContactFilter, apply_filter, summaries_by_num
+from crmdesk.services.contact_queries import (
+    ContactFilter,
+    apply_filter,
+    scope_filter,
+    summaries_by_num,
+)
 from crmdesk.services.context import Context
 from crmdesk.services.views import ContactSummary
 from crmdesk.services.visibility import owner_scope
@@ -45,7 +49,7 @@ class SearchService:
             return []
         with self.ctx.read() as session:
             scope = owner_scope(session, self.ctx.actor_id)
-            flt = replace(flt or ContactFilter(), visible_to=scope)
+            flt = scope_filter(flt or ContactFilter(), scope, self.ctx.currency)
             if _hits(session, expression, flt) <= RANK_LIMIT:
                 stmt = _matching(flt).order_by(_RANK).limit(limit)
                 nums = list(session.execute(stmt, {"q": expression}).scalars())

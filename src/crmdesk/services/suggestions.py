@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from crmdesk.domain.clock import DEFAULT_HOUR, to_utc, utcnow
 from crmdesk.domain.permissions import EDIT, VIEW
 from crmdesk.errors import SuggestionAmbiguous, SuggestionDecided, SuggestionNotFound
+from crmdesk.services.contacts import live_contact
 from crmdesk.services.context import Context
 from crmdesk.services.followups import schedule
 from crmdesk.services.periods import Period
@@ -106,9 +107,8 @@ class SuggestionService:
         with self.ctx.write() as uow:
             uow.require(EDIT)
             self._decide(uow.session, chosen, "accepted")
-            followup_id = schedule(
-                uow, chosen.contact_id, due, chosen.reason, owner_id=uow.actor_id
-            )
+            contact = live_contact(uow.session, chosen.contact_id)
+            followup_id = schedule(uow, contact, due, chosen.reason, owner_id=uow.actor_id).id
             uow.record(
                 "accept",
                 "suggestion",

@@ -36,6 +36,7 @@ from crmdesk.store.models import (
     OrderLine,
     Phone,
     Product,
+    SavedList,
     StageChange,
     SuggestionDecision,
     Tag,
@@ -60,6 +61,7 @@ SYNCED_MODELS: tuple[type[Base], ...] = (
     FollowUp,
     StageChange,
     SuggestionDecision,
+    SavedList,
 )
 DERIVED = {
     "contacts": frozenset({"num", "display_name", "sort_key"}),
@@ -84,6 +86,7 @@ WRITE_ORDER = (
     "custom_values",
     "stage_history",
     "suggestion_decisions",
+    "saved_lists",
 )
 
 

@@ -242,6 +242,15 @@ class SuggestionDecision(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+class SavedList(Timestamps, Base):
+    """A smart list: a name and its query (``SmartQuery`` JSON)."""
+
+    __tablename__ = "saved_lists"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    query: Mapped[str] = mapped_column(Text)
+
+
 class StageChange(Base):
     __tablename__ = "stage_history"
     id: Mapped[str] = mapped_column(primary_key=True)

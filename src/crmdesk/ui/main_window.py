@@ -24,7 +24,7 @@ from crmdesk.config.settings import Settings
 from crmdesk.domain.permissions import DELETE, EDIT, EXPORT, MANAGE_USERS, PURGE
 from crmdesk.services.app import Crm
 from crmdesk.services.views import FollowUpView
-from crmdesk.ui import fmt
+from crmdesk.ui import fmt, smart_lists
 from crmdesk.ui.auto_backup import AutoBackup
 from crmdesk.ui.demo_job import run_demo_dialog
 from crmdesk.ui.dialogs.contact import ContactDialog
@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self._action(
             contact, "Erase this pe&rson…", self.erase_person, tip="Owner only", needs=PURGE
         )
+        self.list_actions = smart_lists.install(self, self._action)
         view = bar.addMenu("&View")
         self._action(
             view,

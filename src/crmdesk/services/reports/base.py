@@ -60,8 +60,10 @@ class Chart:
 class ReportQuery:
     """The period and the choices a report is run with.
 
-    ``owner`` is set when the acting user sees only their own contacts (and
-    unowned ones); reports then count only those (see :func:`visible_sql`).
+    ``owner`` is the user whose contacts alone the report may count (the
+    acting user under "own records only", see services/visibility.py), or
+    None when every contact counts.
+    :meth:`visible_sql` is the SQL condition for it.
     """
 
     period: Period

@@ -47,7 +47,9 @@ def purchases(query: ReportQuery) -> str:
     Through the narrow totals index, unless only some contacts are visible
     (the wide index also holds the contact).
     """
-    index = "ix_activities_purchase_totals" if query.owner is None else "ix_activities_purchases"
+    index = (
+        "ix_activities_purchase_totals" if query.owner is None else "ix_activities_purchase_time"
+    )
     return (
         f"FROM activities a INDEXED BY {index} WHERE a.kind = 'purchase' "
         f"AND a.deleted_at IS NULL AND a.amount_minor IS NOT NULL"
@@ -58,7 +60,7 @@ def purchases(query: ReportQuery) -> str:
 def from_purchases(query: ReportQuery, join: str = "") -> str:
     """FROM the buckets joined to the live purchases in them (``a``), seen by the user."""
     return (
-        "FROM b JOIN activities a INDEXED BY ix_activities_purchases "
+        "FROM b JOIN activities a INDEXED BY ix_activities_purchase_time "
         "ON a.kind = 'purchase' AND a.deleted_at IS NULL "
         f"AND a.occurred_at >= b.lo AND a.occurred_at < b.hi {join} "
         f"WHERE a.amount_minor IS NOT NULL{query.visible_sql('a.contact_id')}"

@@ -56,16 +56,13 @@ class ReportService:
         """Run one report; an open start means twelve months back from the end."""
         spec = self.spec(name)
         today = today or date.today()
-        chosen_by = _choice(by, spec.groupings, "by")
-        chosen_every = _choice(every, spec.intervals, "every")
+        by = _choice(by, spec.groupings, "by")
+        every = _choice(every, spec.intervals, "every")
         with self._ctx.read() as session:
             require(session, self._ctx.actor_id, VIEW)
+            owner = owner_scope(session, self._ctx.actor_id)
             query = ReportQuery(
-                whole_period(period, today),
-                by=chosen_by,
-                every=chosen_every,
-                today=today,
-                owner=owner_scope(session, self._ctx.actor_id),
+                whole_period(period, today), by=by, every=every, today=today, owner=owner
             )
             with _large_page_cache(session):
                 return spec.run(session, query)

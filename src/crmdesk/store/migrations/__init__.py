@@ -23,8 +23,10 @@ STEP_MODULES = [
     "v008_roles",
     "v009_privacy",
     "v010_search_merge",
+    "v011_saved_lists",
     "v012_suggestions",
-    "v010_report_indexes",
+    "v013_insight_indexes",
+    "v014_report_indexes",
 ]
 
 

@@ -47,7 +47,8 @@ def in_one_hour() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
 
 
-def _due_edit(initial: datetime) -> tuple[QDateTimeEdit, QHBoxLayout]:
+def due_edit(initial: datetime) -> tuple[QDateTimeEdit, QHBoxLayout]:
+    """A due-time field with In 1 hour / Tomorrow / Next week buttons beside it."""
     edit = fmt.datetime_edit(fmt.to_qdatetime(initial))
     row = QHBoxLayout()
     row.addWidget(edit, 1)
@@ -74,7 +75,7 @@ class FollowUpDialog(RecordDialog):
         self.setWindowTitle(f"Follow-up with {contact_name}")
         self.text = QLineEdit()
         self.text.setPlaceholderText("e.g. Call back about the winter tyres")
-        self.due, due_row = _due_edit(tomorrow_morning())
+        self.due, due_row = due_edit(tomorrow_morning())
         self.priority = QComboBox()
         for p in Priority:
             self.priority.addItem(p.label, p.value)
@@ -125,7 +126,7 @@ class RescheduleDialog(QDialog):
     def __init__(self, current: datetime, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reschedule follow-up")
-        self.edit, row = _due_edit(max(current, in_one_hour()))
+        self.edit, row = due_edit(max(current, in_one_hour()))
         form = QFormLayout()
         form.addRow(QLabel(fmt.esc(what)))
         form.addRow(buddy_label("&New time:", self.edit), row)

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 from crmdesk.domain.stages import Stage
 from crmdesk.services.app import Crm
 from crmdesk.services.contact_queries import ContactFilter
+from crmdesk.services.smart_lists import SavedListView
 from crmdesk.services.views import ContactSummary
 from crmdesk.ui.models.contact_list import ID_ROLE, ContactListModel, ListSource
 from crmdesk.ui.ops import ChangeSet, Ops
-from crmdesk.ui.widgets.common import empty_state, muted
+from crmdesk.ui.smart_lists import ListPicker
+from crmdesk.ui.widgets.common import buddy_label, empty_state, muted
 from crmdesk.ui.widgets.company_field import CompanyLineEdit
 from crmdesk.ui.widgets.contact_delegate import ContactDelegate
 
@@ -74,6 +76,7 @@ class ContactsPane(QWidget):
         self._keep: str | None = None
         self._select_when_loaded = False
         self._restoring = False  # re-selecting after a reload must not switch the card
+        self._show_list: str | None = None  # a list just saved, to pick once it is loaded
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search names, phones, e-mails…")
@@ -87,6 +90,11 @@ class ContactsPane(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.new_button)
+        self.lists = ListPicker()
+        self.lists.picked.connect(self.refresh)
+        list_row = QHBoxLayout()
+        list_row.addWidget(buddy_label("&List:", self.lists))
+        list_row.addWidget(self.lists, 1)
 
         self.kind_filter = QComboBox()
         for text, value in (("Everyone", None), ("People", "person"), ("Companies", "company")):
@@ -142,12 +150,14 @@ class ContactsPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addLayout(list_row)
         layout.addLayout(filters)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
         for a, b in (
             (self.search, self.new_button),
-            (self.new_button, self.kind_filter),
+            (self.new_button, self.lists),
+            (self.lists, self.kind_filter),
             (self.kind_filter, self.stage_filter),
             (self.stage_filter, self.tag_filter),
             (self.tag_filter, self.company_filter),
@@ -179,6 +189,7 @@ class ContactsPane(QWidget):
             tag=self.tag_filter.currentData(),
             company_id=self._company_id,
             owner_id=self.owner_filter.currentData(),
+            smart=self.lists.query(),
         )
 
     def refresh(self) -> None:
@@ -213,7 +224,9 @@ class ContactsPane(QWidget):
         self.model.show_results(rows)  # emits loaded: selection and empty state follow
 
     def _counted(self, count: int) -> None:
-        self.status.setText(f"{count:,} contact{'s' if count != 1 else ''}".replace(",", "\u202f"))
+        text = f"{count:,} contact{'s' if count != 1 else ''}".replace(",", "\u202f")
+        saved = self.lists.current()
+        self.status.setText(f"{text} on {saved.name}" if saved else text)
         filtered = self.filter() != ContactFilter()
         self.empty.setText("No contacts match these filters." if filtered else NO_CONTACTS)
         self._show_empty_state()
@@ -230,18 +243,28 @@ class ContactsPane(QWidget):
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
 
     def _load_tags(self) -> None:
-        queries = self._crm.queries
+        queries, smart = self._crm.queries, self._crm.smart_lists
         self._ops.read(
-            lambda: ([(t, t) for t in queries.tags()], queries.users()), self._choices_arrived
+            lambda: ([(t, t) for t in queries.tags()], queries.users(), smart.all()),
+            self._choices_arrived,
         )
 
     def _choices_arrived(
-        self, choices: tuple[list[tuple[str, str]], list[tuple[str, str]]]
+        self, choices: tuple[list[tuple[str, str]], list[tuple[str, str]], list[SavedListView]]
     ) -> None:
-        tags, users = choices
+        tags, users, lists = choices
         _refill(self.tag_filter, "Any tag", tags)
         _refill(self.owner_filter, "Anyone's", users)
         self.owner_filter.setVisible(len(users) > 1)
+        self.lists.set_lists(lists)
+        if self._show_list and any(s.id == self._show_list for s in lists):
+            self.lists.pick(self._show_list)
+            self._show_list = None
+
+    def show_list(self, list_id: str) -> None:
+        """Show a saved list (now, or as soon as the pane has loaded it)."""
+        self._show_list = list_id
+        self._load_tags()
 
     def _company_picked(self, company_id: str) -> None:
         self._company_id = company_id

@@ -19,7 +19,9 @@ read, for live rows only, in time order:
 - live contacts by id with source and owner (the journey per source, and
   "only my contacts"), read in id order beside the stage history.
 
-The sales queries name their index (``INDEXED BY``): without statistics the
+Statements are IF (NOT) EXISTS: while the lead orders the steps of parallel
+branches, a file opened with another numbering must not fail on them. The
+sales queries name their index (``INDEXED BY``): without statistics the
 planner prefers ``(kind, occurred_at)`` for its two constraints, and then reads
 the table row of every purchase. ``kind`` and ``deleted_at`` are repeated as
 trailing columns although the WHERE fixes them: SQLite counts an index as
@@ -29,22 +31,23 @@ covering only when every column the query names is in it.
 from __future__ import annotations
 
 STATEMENTS = [
-    "CREATE INDEX ix_activities_purchase_totals ON activities "
+    "CREATE INDEX IF NOT EXISTS ix_activities_purchase_totals ON activities "
     "(occurred_at, currency, amount_minor, kind, deleted_at) "
     "WHERE kind = 'purchase' AND deleted_at IS NULL",
-    "CREATE INDEX ix_activities_purchases ON activities "
+    "CREATE INDEX IF NOT EXISTS ix_activities_purchase_time ON activities "
     "(occurred_at, currency, amount_minor, contact_id, user_id, id, kind, deleted_at) "
     "WHERE kind = 'purchase' AND deleted_at IS NULL",
-    "CREATE INDEX ix_activities_live_kind_time ON activities (kind, occurred_at, deleted_at) "
-    "WHERE deleted_at IS NULL",
-    "CREATE INDEX ix_order_lines_activity_product ON order_lines "
+    "CREATE INDEX IF NOT EXISTS ix_activities_live_kind_time ON activities "
+    "(kind, occurred_at, deleted_at) WHERE deleted_at IS NULL",
+    "CREATE INDEX IF NOT EXISTS ix_order_lines_activity_product ON order_lines "
     "(activity_id, product_id, line_total_minor)",
-    "DROP INDEX ix_order_lines_activity",
-    "CREATE INDEX ix_stage_history_time_stage ON stage_history (changed_at, to_stage, contact_id)",
-    "DROP INDEX ix_stage_history_time",
-    "CREATE INDEX ix_stage_history_contact_stage ON stage_history "
+    "DROP INDEX IF EXISTS ix_order_lines_activity",
+    "CREATE INDEX IF NOT EXISTS ix_stage_history_time_stage ON stage_history "
+    "(changed_at, to_stage, contact_id)",
+    "DROP INDEX IF EXISTS ix_stage_history_time",
+    "CREATE INDEX IF NOT EXISTS ix_stage_history_contact_stage ON stage_history "
     "(contact_id, changed_at, to_stage)",
-    "DROP INDEX ix_stage_history_contact",
-    "CREATE INDEX ix_contacts_live_id ON contacts (id, source, owner_id, deleted_at) "
-    "WHERE deleted_at IS NULL",
+    "DROP INDEX IF EXISTS ix_stage_history_contact",
+    "CREATE INDEX IF NOT EXISTS ix_contacts_live_id ON contacts "
+    "(id, source, owner_id, deleted_at) WHERE deleted_at IS NULL",
 ]
