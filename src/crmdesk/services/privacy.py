@@ -21,8 +21,8 @@ from crmdesk.interchange.records import Labelled, PhoneNumber, PostalAddress
 from crmdesk.interchange.vcard_writer import VCardWriter
 from crmdesk.services import erasure, purge, stored_settings
 from crmdesk.services.context import Context
-from crmdesk.services.files import write_atomically
 from crmdesk.services.permissions import require
+from crmdesk.store.files import write_atomically
 from crmdesk.store.types import format_utc, parse_utc
 
 RETENTION_KEY = "privacy.retention_months"

@@ -32,6 +32,7 @@ from crmdesk.errors import (
     WrongRecoveryCode,
 )
 from crmdesk.store import cipher, keyfile, migrations, throttle
+from crmdesk.store.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -280,9 +281,7 @@ class Database:
                     dbapi.execute(f"PRAGMA backup.application_id = {APPLICATION_ID}")
                 finally:
                     dbapi.execute("DETACH DATABASE backup")
-            keyfile.write_atomically(
-                keyfile.path_for(target), keyfile.path_for(self.path).read_bytes()
-            )
+            write_atomically(keyfile.path_for(target), keyfile.path_for(self.path).read_bytes())
         except BaseException:
             target.unlink(missing_ok=True)
             raise

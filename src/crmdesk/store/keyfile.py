@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crmdesk.errors import KeyFileDamaged, KeyFileMissing, WrongPassphrase, WrongRecoveryCode
+from crmdesk.store.files import write_atomically
 
 FORMAT = "crmdesk-keys"
 VERSION = 1
@@ -196,19 +196,3 @@ def missing(database: Path) -> KeyFileMissing:
 def save(database: Path, keys: KeyFile) -> None:
     """Write the key file atomically (temporary file, fsync, rename, fsync folder)."""
     write_atomically(path_for(database), keys.to_json().encode("utf-8"))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves the old file or the new one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -16,7 +16,7 @@ from typing import Any
 
 from crmdesk.config import paths
 from crmdesk.errors import UnlockThrottled
-from crmdesk.store.keyfile import write_atomically
+from crmdesk.store.files import write_atomically
 
 FREE_TRIES = 3
 FIRST_WAIT_SECONDS = 30

@@ -18,12 +18,12 @@ from crmdesk.errors import NotFound, ValidationError
 from crmdesk.interchange.csv_format import CsvOptions
 from crmdesk.interchange.csv_writer import CsvWriter
 from crmdesk.services.context import Context
-from crmdesk.services.files import write_atomically
 from crmdesk.services.periods import Period, last_months
 from crmdesk.services.permissions import require
 from crmdesk.services.reports import SPECS
 from crmdesk.services.reports.base import Cell, ReportQuery, ReportResult, ReportSpec
 from crmdesk.services.visibility import owner_scope
+from crmdesk.store.files import write_atomically
 
 
 class ReportService:

@@ -25,8 +25,8 @@ from PySide6.QtGui import (
 )
 
 from crmdesk.errors import ExportError
-from crmdesk.services.files import write_atomically
 from crmdesk.services.reports.base import ReportResult, Table
+from crmdesk.store.files import write_atomically
 from crmdesk.ui import fmt
 from crmdesk.ui.reports.table_model import heading, is_number, table_texts
 
